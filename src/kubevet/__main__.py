@@ -1,0 +1,3 @@
+from kubevet.cli import main
+
+raise SystemExit(main())

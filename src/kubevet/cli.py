@@ -1,0 +1,248 @@
+"""The command line: argument parsing only; the work is done by the engine.
+
+Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage error, unreadable or
+unparsable input, no Kubernetes object found, or an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from kubevet import __version__
+from kubevet.errors import KubevetError, UsageError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits with 2 too; keep one message style
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+class _FormatAction(argparse.Action):
+    """--format starts a new (format, output) pair; --output sets the last pair's file."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        pairs = getattr(namespace, "outputs", None) or []
+        if self.dest == "format":
+            pairs.append([values, None])
+        else:
+            if not pairs or pairs[-1][1] is not None:
+                pairs.append(["text", None])
+            pairs[-1][1] = values
+        namespace.outputs = pairs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kubevet",
+        description="Lint Kubernetes manifests before they reach a cluster.",
+    )
+    parser.add_argument("--version", action="version", version=f"kubevet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="lint manifests, directories or stdin (-)")
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
+    scan.add_argument(
+        "-f",
+        "--format",
+        action=_FormatAction,
+        dest="format",
+        metavar="FORMAT",
+        help="text (default), json, sarif, junit or github; repeat for several reports",
+    )
+    scan.add_argument(
+        "-o",
+        "--output",
+        action=_FormatAction,
+        dest="output",
+        metavar="FILE",
+        help="write the report of the preceding --format to FILE instead of stdout",
+    )
+    scan.add_argument(
+        "--fail-on",
+        default="error",
+        choices=["error", "warning", "info"],
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+    scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the build")
+    scan.add_argument("--select", action="append", default=[], metavar="RULES", help="run only these rules (names, codes, code prefixes or categories; comma-separated, repeatable)")
+    scan.add_argument("--ignore", action="append", default=[], metavar="RULES", help="do not run these rules")
+    scan.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL", help="change a rule's severity")
+    scan.add_argument("--option", action="append", default=[], metavar="RULE.KEY=VALUE", help="set a rule option, e.g. cpu-limit-missing.required=false")
+    scan.add_argument("--workload-kind", action="append", default=[], metavar="GROUP/KIND=PATH", help="treat a custom resource as a workload, e.g. argoproj.io/Rollout=spec.template")
+    scan.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour the text report (default: on a terminal)")
+    scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="RULE", help="rule name or code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
+        if args.command == "scan":
+            return _scan(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _explain(args)
+    except KubevetError as exc:
+        print(f"kubevet: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kubevet: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (kubevet ... | head); nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _config(args: argparse.Namespace):
+    from kubevet.config import Config
+    from kubevet.findings import Severity
+
+    config = Config(select=_split(args.select), ignore=_split(args.ignore))
+    config.fail_on = Severity.parse(args.fail_on)
+    for item in args.severity:
+        name, sep, level = item.partition("=")
+        if not sep:
+            raise UsageError(f"--severity expects RULE=LEVEL, got {item!r}")
+        try:
+            from kubevet.rules import lookup
+
+            config.severity[lookup(name).name] = Severity.parse(level)
+        except KeyError:
+            raise UsageError(f"--severity: unknown rule {name!r}") from None
+        except ValueError as exc:
+            raise UsageError(f"--severity: {exc}") from None
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        name, dot, opt = key.rpartition(".")
+        if not sep or not dot:
+            raise UsageError(f"--option expects RULE.KEY=VALUE, got {item!r}")
+        try:
+            from kubevet.rules import lookup
+
+            name = lookup(name).name
+        except KeyError:
+            raise UsageError(f"--option: unknown rule {name!r}") from None
+        config.options.setdefault(name, {})[opt] = value
+    for item in args.workload_kind:
+        kind, sep, path = item.partition("=")
+        if not sep:
+            raise UsageError(f"--workload-kind expects GROUP/KIND=PATH, got {item!r}")
+        config.workload_kinds[kind] = path
+    return config
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from kubevet import output
+    from kubevet.engine import Engine
+    from kubevet.loading.discover import discover
+
+    outputs = getattr(args, "outputs", None) or [["text", None]]
+    renderers = []
+    for fmt, path in outputs:
+        try:
+            renderers.append((output.get(fmt), fmt, path))
+        except KeyError:
+            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(output.available())})") from None
+    config = _config(args)
+    needs_checks = any(getattr(sys.modules[r.__module__], "NEEDS_CHECKS", False) for r, _, _ in renderers)
+    engine = Engine(config, record_checks=needs_checks)
+    sources, problems = discover(args.paths)
+    result = engine.scan(sources, problems)
+
+    color = args.color == "always" or (
+        args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    )
+    opts = output.RenderOptions(color=color, verbose=args.verbose)
+    for render, fmt, path in renderers:
+        text = render(result, engine.rules, opts)
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise UsageError(f"cannot write {fmt} report to {path}: {exc.strerror}") from None
+    sys.stdout.flush()
+
+    for crash in result.crashes:
+        print(f"kubevet: internal error: {crash}", file=sys.stderr)
+    if result.input_errors:
+        n = result.input_errors
+        print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed (see the findings above)", file=sys.stderr)
+    if result.objects == 0:
+        print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
+    if result.input_errors or result.objects == 0 or result.crashes:
+        return EXIT_ERROR
+    worst = result.worst()
+    if worst is not None and worst >= config.fail_on and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from kubevet.rules import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "category": r.category,
+                "severity": str(r.severity),
+                "scope": r.scope,
+                "enabled": r.enabled,
+                "kinds": sorted(r.kinds) if isinstance(r.kinds, frozenset) else r.kinds,
+                "title": r.title,
+                "options": [{"name": o.name, "default": o.default, "help": o.help} for o in r.options],
+            }
+            for r in rules
+        ]
+        print(json.dumps(data, indent=2))
+        return EXIT_CLEAN
+    if args.format == "markdown":
+        from kubevet.docs import rules_markdown
+
+        sys.stdout.write(rules_markdown())
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in rules)
+    print(f"{'CODE':<7} {'NAME':<{width}} {'SEVERITY':<8} {'CATEGORY':<13} TITLE")
+    for r in rules:
+        flag = "" if r.enabled else " (off by default)"
+        print(f"{r.code:<7} {r.name:<{width}} {str(r.severity):<8} {r.category:<13} {r.title}{flag}")
+    return EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from kubevet.rules import lookup
+
+    try:
+        r = lookup(args.rule)
+    except KeyError:
+        raise UsageError(f"unknown rule {args.rule!r}; `kubevet rules` lists them") from None
+    sys.stdout.write(r.doc_markdown())
+    return EXIT_CLEAN

@@ -1,0 +1,76 @@
+"""Settings of a scan: which rules run, at what severity, with which options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubevet.errors import ConfigError
+from kubevet.findings import Severity
+from kubevet.rules import all_rules, lookup
+from kubevet.rules._base import Rule
+
+
+@dataclass
+class Config:
+    """Everything that changes what a scan reports. The CLI and config files fill it in."""
+
+    select: list[str] = field(default_factory=list)  # empty: the rules that are on by default
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule name -> severity
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name -> options
+    fail_on: Severity = Severity.ERROR
+    workload_kinds: dict[str, str] = field(default_factory=dict)  # "group/Kind" -> template path
+
+    def validate(self) -> None:
+        """Fail with a message naming every unknown rule, option or value."""
+        for selector in [*self.select, *self.ignore]:
+            if not any(_specificity(selector, r) >= 0 for r in all_rules()):
+                raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}")
+        for name in self.severity:
+            _rule(name)
+        for name, opts in self.options.items():
+            r = _rule(name)
+            for key, value in list(opts.items()):
+                try:
+                    opts[key] = r.option(key).parse(value)
+                except (KeyError, ValueError) as exc:
+                    raise ConfigError(str(exc).strip("'\"")) from None
+
+    def active(self, r: Rule) -> bool:
+        """Whether a rule runs: the most specific of select and ignore decides."""
+        if self.select:
+            chosen = max((_specificity(s, r) for s in self.select), default=-1)
+        else:
+            chosen = 0 if r.enabled else -1
+        dropped = max((_specificity(s, r) for s in self.ignore), default=-1)
+        return chosen >= 0 and chosen > dropped
+
+    def severity_of(self, r: Rule) -> Severity:
+        return self.severity.get(r.name, r.severity)
+
+    def options_of(self, r: Rule) -> dict[str, Any]:
+        opts = r.defaults()
+        opts.update(self.options.get(r.name, {}))
+        return opts
+
+
+def _rule(name: str) -> Rule:
+    try:
+        return lookup(name)
+    except KeyError:
+        raise ConfigError(f"unknown rule: {name!r}") from None
+
+
+def _specificity(selector: str, r: Rule) -> int:
+    """How precisely a selector names a rule; -1 when it does not name it at all."""
+    s = selector.strip()
+    if s == r.name or s.upper() == r.code:
+        return 100
+    if s.upper() == "ALL":
+        return 1
+    if s == r.category:
+        return 2
+    if s and s.isupper() and r.code.startswith(s):  # a code prefix such as SEC or RES00
+        return 2 + len(s)
+    return -1

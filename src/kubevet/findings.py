@@ -1,0 +1,121 @@
+"""What a check reports: severities, object references and findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; higher is worse, so ``severity >= fail_on`` gates a build."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(str(s) for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """The identity of a Kubernetes object as a finding names it."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    def __str__(self) -> str:
+        name = self.name or "<unnamed>"
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{name}"
+        return f"{self.kind} {name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+
+Path = tuple  # a field path inside an object: ("spec", "template", "spec", "containers", 1, "image")
+
+
+def format_path(path: Path) -> str:
+    """Render a field path the way kubectl explain and error messages do: a.b[1].c."""
+    out = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif out:
+            out.append(f".{part}")
+        else:
+            out.append(str(part))
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class Finding:
+    """One problem, at one place, found by one rule.
+
+    Rules create findings with a message and a field path; the engine fills in the rule's
+    identity, the final severity and the resolved file position.
+    """
+
+    message: str
+    path: Path = ()
+    rule: str = ""
+    code: str = ""
+    severity: Severity = Severity.ERROR
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    obj: ObjectRef | None = None
+    suppressed: bool = False
+    # where the object came from when it was rendered (Helm template, kustomize base file ...)
+    origin: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    # the object the finding is about, while the engine places it (never serialized)
+    target: Any = field(default=None, repr=False, compare=False)
+
+    def sort_key(self) -> tuple:
+        obj = self.obj
+        return (
+            self.file,
+            self.line,
+            self.column,
+            self.code,
+            self.message,
+            (obj.kind, obj.namespace or "", obj.name or "") if obj else ("", "", ""),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "code": self.code,
+            "severity": str(self.severity),
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": format_path(self.path) if self.path else None,
+            "object": self.obj.to_json() if self.obj else None,
+            "suppressed": self.suppressed,
+        }
+        if self.origin:
+            data["origin"] = self.origin
+        if self.extra:
+            data.update(self.extra)
+        return data

@@ -1,0 +1,1 @@
+"""Kubernetes semantics that rules share: pod templates, selectors, quantities."""

@@ -1,0 +1,1 @@
+"""Turning files, standard input and rendered charts into Kubernetes objects."""

@@ -1,0 +1,46 @@
+"""The rule registry: every module under kubevet.rules, plus plugins, sorted by code.
+
+Nothing here is a hand-kept list: a rule exists because its module defines it with
+``@rule``. Plugins register modules under the entry-point group ``kubevet.rules``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from kubevet.rules._base import Rule, registered
+
+ENTRY_POINT_GROUP = "kubevet.rules"
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, built-in and plugin, sorted by code."""
+    package = importlib.import_module(__name__)
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{__name__}."):
+        if not info.name.rsplit(".", 1)[-1].startswith("_"):
+            importlib.import_module(info.name)
+    _load_plugins()
+    return tuple(sorted(registered().values(), key=lambda r: r.code))
+
+
+def _load_plugins() -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        ep.load()
+
+
+def lookup(name_or_code: str) -> Rule:
+    """A rule by its kebab-case name or its code (case-insensitive for codes)."""
+    key = name_or_code.strip()
+    for r in all_rules():
+        if r.name == key or r.code == key.upper():
+            return r
+    raise KeyError(name_or_code)
+
+
+def by_name() -> dict[str, Rule]:
+    return {r.name: r for r in all_rules()}
