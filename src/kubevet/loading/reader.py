@@ -85,7 +85,6 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
     buf = first
     buf_offset = 0  # offset of buf[0] in the source
     buf_line = 0  # line number of buf[0] (0-based)
-    index = 0
     eof = False
     while True:
         if not eof:
@@ -107,10 +106,9 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
             length = pos - start
             yield from _read_document(
                 source,
-                Document(source, index, line, buf_offset + start, length),
+                Document(source, 0, line, buf_offset + start, length),
                 buf[start:pos],
             )
-            index += 1
             line += buf.count(b"\n", start, pos)
             if m.group() == b"...":
                 # the next document starts after the "..." line
@@ -124,7 +122,7 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
             if start < len(buf):
                 yield from _read_document(
                     source,
-                    Document(source, index, line, buf_offset + start, len(buf) - start),
+                    Document(source, 0, line, buf_offset + start, len(buf) - start),
                     buf[start:],
                 )
             return

@@ -275,6 +275,8 @@ class Converter:
         if memo is not None:
             hit = memo.get(id(node))
             if hit is not None:
+                # an alias: shared, not copied, but it counts as big as what it stands for
+                self._count += hit[1]
                 self._expanded += hit[1]
                 if self._expanded > MAX_ALIAS_EXPANSION:
                     raise _error(
@@ -285,7 +287,8 @@ class Converter:
                     )
                 return hit[0]
             before = self._count
-        self._count += 1
+        # count this node and its children, scalars included, for the alias bound
+        self._count += 1 + len(node.value)
         if cls is MappingNode:
             value = self._mapping(node)
         elif cls is SequenceNode:
