@@ -27,6 +27,8 @@ for _group in ("apps", "extensions"):
     for _kind in ("Deployment", "DaemonSet", "ReplicaSet"):
         BUILTIN_WORKLOADS[(_group, _kind)] = _TEMPLATE
 BUILTIN_WORKLOADS[("apps", "StatefulSet")] = _TEMPLATE
+# OpenShift's built-in DeploymentConfig API (not a custom resource)
+BUILTIN_WORKLOADS[("apps.openshift.io", "DeploymentConfig")] = _TEMPLATE
 
 WORKLOAD_KINDS = frozenset(kind for _, kind in BUILTIN_WORKLOADS)
 """Kind names of the built-in workloads, for rules that declare the kinds they judge."""
