@@ -23,6 +23,7 @@ def render(result: ScanResult, rules: list[Rule], options) -> str:
     shown = [f for f in result.findings if not f.suppressed]
     for file, group in groupby(shown, key=lambda f: f.file):
         out.append(paint(file or "<input>", _BOLD))
+        helped: set[str] = set()  # a rule's help is shown once per file
         for f in group:
             where = f"{f.line}:{f.column}" if f.line else "-"
             sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
@@ -31,7 +32,8 @@ def render(result: ScanResult, rules: list[Rule], options) -> str:
             if f.origin:
                 out.append(paint(f"{'':12}from: {f.origin}", _DIM))
             help_text = helps.get(f.code)
-            if help_text:
+            if help_text and f.code not in helped:
+                helped.add(f.code)
                 out.append(paint(f"{'':12}help: {help_text}", _DIM))
         out.append("")
     if options.verbose and result.skipped:
