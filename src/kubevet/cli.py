@@ -31,9 +31,11 @@ class _FormatAction(argparse.Action):
         pairs = getattr(namespace, "outputs", None) or []
         if self.dest == "format":
             pairs.append([values, None])
+        elif not pairs:
+            pairs.append(["text", values])  # --output before any --format: the text report
+        elif pairs[-1][1] is not None:
+            raise argparse.ArgumentError(self, f"--format {pairs[-1][0]} already has an output file")
         else:
-            if not pairs or pairs[-1][1] is not None:
-                pairs.append(["text", None])
             pairs[-1][1] = values
         namespace.outputs = pairs
 
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         action=_FormatAction,
         dest="output",
         metavar="FILE",
-        help="write the report of the preceding --format to FILE instead of stdout",
+        help="write the report of the preceding --format to FILE instead of stdout (- for stdout)",
     )
     scan.add_argument(
         "--fail-on",
@@ -159,33 +161,14 @@ def _scan(args: argparse.Namespace) -> int:
     from kubevet.engine import Engine
     from kubevet.loading.discover import discover
 
-    outputs = getattr(args, "outputs", None) or [["text", None]]
-    renderers = []
-    for fmt, path in outputs:
-        try:
-            renderers.append((output.get(fmt), fmt, path))
-        except KeyError:
-            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(output.available())})") from None
+    reports = output.plan(getattr(args, "outputs", None) or [])
     config = _config(args)
-    needs_checks = any(getattr(sys.modules[r.__module__], "NEEDS_CHECKS", False) for r, _, _ in renderers)
-    engine = Engine(config, record_checks=needs_checks)
-    sources, problems = discover(args.paths)
-    result = engine.scan(sources, problems)
-
-    color = args.color == "always" or (
-        args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    )
-    opts = output.RenderOptions(color=color, verbose=args.verbose)
-    for render, fmt, path in renderers:
-        text = render(result, engine.rules, opts)
-        if path is None:
-            sys.stdout.write(text)
-        else:
-            try:
-                with open(path, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-            except OSError as exc:
-                raise UsageError(f"cannot write {fmt} report to {path}: {exc.strerror}") from None
+    engine = Engine(config, record_checks=any(r.format.needs_checks for r in reports))
+    # report files are opened before the scan: an unwritable path fails at once
+    with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
+        sources, problems = discover(args.paths)
+        result = engine.scan(sources, problems)
+        writer.write(result, engine.rules)
     sys.stdout.flush()
 
     for crash in result.crashes:
