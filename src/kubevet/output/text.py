@@ -1,18 +1,38 @@
-"""Text for people: findings grouped by file, a help line each, a summary at the end."""
+"""Text for people: findings grouped by file, a help line per rule, a summary at the end.
+
+Colour (ANSI) is used only when the caller says so (``RenderOptions.color``; the CLI
+decides it per destination with ``output.use_color``). Control characters in file names
+and messages are shown escaped, so that a crafted manifest cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from itertools import groupby
 
 from kubevet.engine import ScanResult, summary
-from kubevet.findings import Severity
+from kubevet.findings import Finding, Severity
+from kubevet.output import RenderOptions, ordered
 from kubevet.rules._base import Rule
+
+EXTENSION = "txt"
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PLURAL = {"error": "errors", "warning": "warnings", "info": "info"}
 
 
-def render(result: ScanResult, rules: list[Rule], options) -> str:
+def _clean(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
     color = options.color
     helps = {r.code: r.help for r in rules}
 
@@ -20,17 +40,15 @@ def render(result: ScanResult, rules: list[Rule], options) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     out: list[str] = []
-    shown = [f for f in result.findings if not f.suppressed]
+    findings = ordered(result)
+    shown = [f for f in findings if not f.suppressed]
     for file, group in groupby(shown, key=lambda f: f.file):
-        out.append(paint(file or "<input>", _BOLD))
+        out.append(paint(_clean(file) or "<input>", _BOLD))
         helped: set[str] = set()  # a rule's help is shown once per file
         for f in group:
-            where = f"{f.line}:{f.column}" if f.line else "-"
-            sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
-            obj = f"  [{f.obj}]" if f.obj else ""
-            out.append(f"  {where:<9} {sev} {f.rule:<28} {f.message}{obj}")
+            out.append(_line(f, paint))
             if f.origin:
-                out.append(paint(f"{'':12}from: {f.origin}", _DIM))
+                out.append(paint(f"{'':12}from: {_clean(f.origin)}", _DIM))
             help_text = helps.get(f.code)
             if help_text and f.code not in helped:
                 helped.add(f.code)
@@ -39,21 +57,27 @@ def render(result: ScanResult, rules: list[Rule], options) -> str:
     if options.verbose and result.skipped:
         out.append(paint("Skipped (not Kubernetes objects):", _BOLD))
         for s in result.skipped:
-            out.append(f"  {s.file}:{s.line}: {s.reason}")
+            out.append(f"  {_clean(s.file)}:{s.line}: {_clean(s.reason)}")
         out.append("")
+
     counts = summary(result)
     total = sum(counts.values())
-    files = result.sources
-    parts = ", ".join(f"{n} {name}" for name, n in counts.items())
-    scanned = f"{result.objects} object{'s' if result.objects != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    scanned = f"{_count(result.objects, 'object')} in {_count(result.sources, 'file')}"
     if total:
-        out.append(paint(f"{total} finding{'s' if total != 1 else ''} ({parts}); {scanned}", _BOLD))
+        parts = ", ".join(_count(n, name, _PLURAL.get(name)) for name, n in counts.items())
+        out.append(paint(f"{_count(total, 'finding')} ({parts}); {scanned}", _BOLD))
     else:
         out.append(paint(f"No findings; {scanned}", _BOLD))
-    suppressed = len(result.findings) - len(shown)
+    suppressed = len(findings) - len(shown)
     if suppressed:
-        out.append(f"{suppressed} suppressed finding{'s' if suppressed != 1 else ''} not shown")
+        out.append(f"{_count(suppressed, 'suppressed finding')} not shown")
     if result.skipped and not options.verbose:
-        n = len(result.skipped)
-        out.append(f"{n} document{'s' if n != 1 else ''} skipped (not Kubernetes objects); --verbose lists them")
+        out.append(f"{_count(len(result.skipped), 'document')} skipped (not Kubernetes objects); --verbose lists them")
     return "\n".join(out) + "\n"
+
+
+def _line(f: Finding, paint) -> str:
+    where = f"{f.line}:{f.column}" if f.line and f.column else str(f.line) if f.line else "-"
+    sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
+    obj = f"  [{_clean(str(f.obj))}]" if f.obj else ""
+    return f"  {where:<9} {sev} {f.rule:<28} {_clean(f.message)}{obj}"
