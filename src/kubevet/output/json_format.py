@@ -1,27 +1,70 @@
-"""JSON for machines; the shape is described by docs/report.schema.json."""
+"""JSON for machines; docs/report.schema.json describes the report and a test holds it to it.
+
+``version`` is the version of the report's shape, not of kubevet: it changes only when
+a field is removed or changes meaning (adding a field does not change it).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
-from kubevet import __version__
 from kubevet.engine import ScanResult, summary
+from kubevet.findings import Finding, format_path
+from kubevet.output import RenderOptions, ordered, rule_url, tool_version
 from kubevet.rules._base import Rule
 
+EXTENSION = "json"
 SCHEMA_VERSION = 1
 
 
-def render(result: ScanResult, rules: list[Rule], options) -> str:
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding as the report writes it; ``line`` and ``column`` are null when unknown."""
+    data: dict[str, Any] = {
+        "rule": f.rule,
+        "code": f.code,
+        "severity": str(f.severity),
+        "message": f.message,
+        "file": f.file,
+        "line": f.line or None,
+        "column": (f.column or None) if f.line else None,
+        "field": format_path(f.path) if f.path else None,
+        "object": f.obj.to_json() if f.obj else None,
+        "suppressed": f.suppressed,
+        "origin": f.origin,
+    }
+    if f.extra:
+        data["extra"] = f.extra
+    return data
+
+
+def rule_json(r: Rule) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "category": r.category,
+        "title": r.title,
+        "help": r.help or None,
+        "helpUri": rule_url(r),
+    }
+
+
+def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
+    findings = ordered(result)
     report = {
         "version": SCHEMA_VERSION,
-        "tool": {"name": "kubevet", "version": __version__},
-        "findings": [f.to_json() for f in result.findings],
+        "tool": {"name": "kubevet", "version": tool_version()},
+        "findings": [finding_json(f) for f in findings],
+        "rules": [rule_json(r) for r in sorted(rules, key=lambda r: r.code)],
         "skipped": [s.to_json() for s in result.skipped],
+        "errors": list(result.crashes),
         "summary": {
-            "objects": result.objects,
             "files": result.sources,
+            "objects": result.objects,
             "findings": summary(result),
-            "suppressed": sum(1 for f in result.findings if f.suppressed),
+            "suppressed": sum(1 for f in findings if f.suppressed),
+            "inputErrors": result.input_errors,
         },
     }
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
