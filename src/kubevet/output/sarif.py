@@ -1,102 +1,122 @@
-"""SARIF 2.1.0 for code-scanning services (GitHub, GitLab, Azure DevOps)."""
+"""SARIF 2.1.0 for code-scanning services (GitHub, GitLab, Azure DevOps).
+
+- Paths given relative stay relative URIs with ``uriBaseId: %SRCROOT%``: the directory
+  kubevet ran in. ``originalUriBaseIds`` defines that base only when the caller passes
+  ``RenderOptions.source_root`` (the CLI passes its working directory, for SARIF viewers
+  outside CI); without it the log is the same on every machine, and SARIF leaves the base
+  to the consumer (GitHub takes the repository root).
+- A finding with a line gets a region (``startLine``, ``startColumn`` when known, in
+  Unicode code points as the loader counts them); a finding about a whole file (an
+  unreadable path) gets no region rather than a made-up line.
+- ``rules`` lists the rules that reported something, with their docs as help.
+- A suppressed finding is kept, with a ``suppressions`` entry; the others carry an empty
+  ``suppressions`` list, which SARIF reads as "checked, not suppressed".
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import PurePosixPath
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from kubevet import __version__
 from kubevet.engine import ScanResult
-from kubevet.findings import Severity
+from kubevet.findings import Finding, Severity, format_path
+from kubevet.output import RenderOptions, ordered, rule_url, tool_version
 from kubevet.rules._base import Rule
 
+EXTENSION = "json"
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-DOCS_URL = "https://github.com/kubevet/kubevet/blob/main/docs/rules.md"
 
 
-def _uri(path: str) -> tuple[str, bool]:
-    """A URI for a reported path, and whether it is relative to the source root."""
+def artifact_location(path: str) -> dict[str, Any]:
+    """Where a reported path is, as a SARIF artifactLocation."""
+    if not path or (path.startswith("<") and path.endswith(">")):
+        # standard input or text given to the API: there is no file to point at
+        return {"description": {"text": path or "<input>"}}
     if os.path.isabs(path):
-        return PurePosixPath(path).as_uri(), False
+        return {"uri": Path(path).as_uri()}
     posix = path.replace(os.sep, "/")
     while posix.startswith("./"):
         posix = posix[2:]
-    return quote(posix), True
+    return {"uri": quote(posix), "uriBaseId": SRCROOT}
 
 
-def _rule_json(r: Rule) -> dict:
+def base_uri(directory: str) -> str:
+    uri = Path(directory).absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def rule_json(r: Rule) -> dict[str, Any]:
     return {
         "id": r.code,
         "name": r.name,
         "shortDescription": {"text": r.title},
         "fullDescription": {"text": " ".join(r.section("What it checks").split()) or r.title},
         "help": {"text": r.help or r.title, "markdown": r.doc_markdown()},
-        "helpUri": f"{DOCS_URL}#{r.code.lower()}-{r.name}",
+        "helpUri": rule_url(r),
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
         "properties": {"category": r.category, "tags": [r.category]},
     }
 
 
-def render(result: ScanResult, rules: list[Rule], options) -> str:
-    used = sorted({f.code for f in result.findings})
-    by_code = {r.code: r for r in rules}
-    reported = [by_code[c] for c in used if c in by_code]
+def result_json(f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(f.file)}
+    if f.line > 0:
+        region = {"startLine": f.line}
+        if f.column > 0:
+            region["startColumn"] = f.column
+        physical["region"] = region
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if f.obj:
+        logical = {"fullyQualifiedName": str(f.obj), "kind": "object"}
+        if f.obj.name:
+            logical = {"name": f.obj.name, **logical}
+        location["logicalLocations"] = [logical]
+    res: dict[str, Any] = {"ruleId": f.code}
+    if f.code in index:
+        res["ruleIndex"] = index[f.code]
+    res["level"] = _LEVEL[f.severity]
+    res["message"] = {"text": f"{f.message} [{f.obj}]" if f.obj else f.message}
+    res["locations"] = [location]
+    res["suppressions"] = [{"kind": "inSource"}] if f.suppressed else []
+    props: dict[str, Any] = {"rule": f.rule}
+    if f.path:
+        props["field"] = format_path(f.path)
+    if f.origin:
+        props["origin"] = f.origin
+    res["properties"] = props
+    return res
+
+
+def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
+    findings = ordered(result)
+    used = {f.code for f in findings}
+    reported = sorted((r for r in rules if r.code in used), key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(reported)}
-    results = []
-    for f in result.findings:
-        uri, relative = _uri(f.file)
-        physical: dict = {"artifactLocation": {"uri": uri}}
-        if relative:
-            physical["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
-        if f.line:
-            region = {"startLine": f.line}
-            if f.column:
-                region["startColumn"] = f.column
-            physical["region"] = region
-        location: dict = {"physicalLocation": physical}
-        if f.obj:
-            location["logicalLocations"] = [
-                {"fullyQualifiedName": str(f.obj), "kind": "object"}
-            ]
-        res: dict = {
-            "ruleId": f.code,
-            "level": _LEVEL[f.severity],
-            "message": {"text": f.message},
-            "locations": [location],
-        }
-        if f.code in index:
-            res["ruleIndex"] = index[f.code]
-        if f.suppressed:
-            res["suppressions"] = [{"kind": "inSource"}]
-        props = {"rule": f.rule}
-        if f.origin:
-            props["origin"] = f.origin
-        res["properties"] = props
-        results.append(res)
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "kubevet",
-                        "version": __version__,
-                        "informationUri": "https://github.com/kubevet/kubevet",
-                        "rules": [_rule_json(r) for r in reported],
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri()}},
-                "results": results,
-                "invocations": [{"executionSuccessful": not result.crashes}],
+    invocation: dict[str, Any] = {"executionSuccessful": not result.crashes}
+    if result.crashes:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": crash}} for crash in result.crashes
+        ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "kubevet",
+                "version": tool_version(),
+                "informationUri": "https://github.com/kubevet/kubevet",
+                "rules": [rule_json(r) for r in reported],
             }
-        ],
+        },
     }
+    if options.source_root is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": base_uri(options.source_root)}}
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = [result_json(f, index) for f in findings]
+    run["invocations"] = [invocation]
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
-
-
-def _cwd_uri() -> str:
-    uri = PurePosixPath(os.getcwd()).as_uri()
-    return uri if uri.endswith("/") else uri + "/"
