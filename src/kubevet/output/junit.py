@@ -1,71 +1,124 @@
 """JUnit XML for CI test reports: a test case per object and rule that judged it.
 
-Each file is a test suite. An object gets one test case per rule that applies to its
-kind; the case fails when the rule found something. Input problems (a YAML syntax error,
-an unreadable file) are failing cases of their own.
+Each file is a ``<testsuite>``. An object gets one ``<testcase>`` per rule that applies to
+its kind (``classname`` the rule, ``name`` the object); the case has a ``<failure>`` when
+the rule found something, and is ``<skipped>`` when everything it found was suppressed.
+Problems with the input itself get a case of their own, placed at the problem: an
+``<error>`` when the input could not be read or parsed (the scan did not see all of it),
+a ``<failure>`` otherwise (a duplicate key). Internal errors of kubevet are ``<error>``
+cases in a last suite. Findings of every severity fail their case; the severity is in
+the failure's ``type``.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from kubevet.engine import ScanResult
+from kubevet.engine import INPUT_ERRORS, ScanResult
+from kubevet.findings import Finding
+from kubevet.output import RenderOptions, ordered
 from kubevet.rules._base import Rule
 
-NEEDS_CHECKS = True  # the CLI asks the engine to record which rules judged each object
+EXTENSION = "xml"
+NEEDS_CHECKS = True  # the engine records which rules judged each object
+INTERNAL_SUITE = "kubevet internal errors"
+
+# characters XML 1.0 cannot carry at all, even escaped
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def render(result: ScanResult, rules: list[Rule], options) -> str:
+def _x(text: str) -> str:
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _case(classname: str, name: str, file: str, line: int = 0) -> ET.Element:
+    case = ET.Element("testcase", classname=_x(classname), name=_x(name))
+    if file:
+        case.set("file", _x(file))
+    if line:
+        case.set("line", str(line))
+    return case
+
+
+def _where(f: Finding) -> str:
+    if f.line and f.column:
+        return f"{f.file}:{f.line}:{f.column}"
+    return f"{f.file}:{f.line}" if f.line else f.file
+
+
+def _judge(case: ET.Element, found: list[Finding], helps: dict[str, str]) -> None:
+    """Mark a case failed, errored or skipped by the findings of its rule."""
+    active = [f for f in found if not f.suppressed]
+    if not active:
+        if found:
+            n = len(found)
+            ET.SubElement(case, "skipped", message=f"{n} finding{'s' if n != 1 else ''} suppressed")
+        return
+    first = active[0]
+    lines = []
+    for f in active:
+        obj = f" [{f.obj}]" if f.obj else ""
+        lines.append(f"{_where(f)}: {f.severity}: {f.message}{obj}")
+    if helps.get(first.code):
+        lines.append(f"help: {helps[first.code]}")
+    tag = "error" if first.rule in INPUT_ERRORS else "failure"
+    element = ET.SubElement(case, tag, message=_x(first.message), type=f"{first.code} {first.severity}")
+    element.text = _x("\n".join(lines))
+
+
+def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
     helps = {r.code: r.help for r in rules}
-    failed: dict[tuple, list] = defaultdict(list)
-    loose: dict[str, list] = defaultdict(list)  # findings about no object (input problems)
-    for f in result.findings:
-        if f.suppressed:
-            continue
+    by_check: dict[tuple, list[Finding]] = defaultdict(list)
+    loose: list[Finding] = []  # findings about no object: input problems
+    for f in ordered(result):
         if f.obj is None:
-            loose[f.file].append(f)
+            loose.append(f)
         else:
-            failed[(f.obj, f.rule)].append(f)
+            by_check[(f.file, f.obj, f.rule)].append(f)
 
-    suites: dict[str, list[ET.Element]] = defaultdict(list)
+    # (line, case) per file; sorted by line at the end, ties kept in scan order
+    suites: dict[str, list[tuple[int, ET.Element]]] = defaultdict(list)
     for ref, file, line, names in result.checked:
         for name in names:
-            case = ET.Element("testcase", classname=name, name=str(ref), file=file, line=str(line))
-            found = failed.pop((ref, name), None)
-            if found:
-                _fail(case, found, helps)
-            suites[file].append(case)
-    # findings on objects the engine did not record (e.g. rendered in another way)
-    for (ref, name), found in failed.items():
-        case = ET.Element("testcase", classname=name, name=str(ref), file=found[0].file)
-        _fail(case, found, helps)
-        suites[found[0].file].append(case)
-    for file, found in loose.items():
-        for f in found:
-            case = ET.Element("testcase", classname=f.rule, name=f"{f.file}:{f.line}", file=f.file)
-            _fail(case, [f], helps)
-            suites[file].append(case)
+            case = _case(name, str(ref), file, line)
+            _judge(case, by_check.pop((file, ref, name), []), helps)
+            suites[file].append((line, case))
+    # findings on objects the engine did not record (a scan without record_checks)
+    for (file, ref, name), found in by_check.items():
+        case = _case(name, str(ref), file, found[0].line)
+        _judge(case, found, helps)
+        suites[file].append((found[0].line, case))
+    for f in loose:
+        case = _case(f.rule, _where(f), f.file, f.line)
+        _judge(case, [f], helps)
+        suites[f.file].append((f.line, case))
 
     root = ET.Element("testsuites", name="kubevet")
-    total = failures = 0
-    for file in sorted(suites):
-        cases = suites[file]
-        n_fail = sum(1 for c in cases if c.find("failure") is not None)
-        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(cases)), failures=str(n_fail))
+    ordered_suites = [(file, [c for _, c in sorted(suites[file], key=lambda lc: lc[0])]) for file in sorted(suites)]
+    if result.crashes:
+        crashes = []
+        for i, crash in enumerate(result.crashes, 1):
+            case = _case("kubevet", f"internal error {i}", "")
+            ET.SubElement(case, "error", message=_x(crash), type="internal-error")
+            crashes.append(case)
+        ordered_suites.append((INTERNAL_SUITE, crashes))
+
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for file, cases in ordered_suites:
+        counts = {
+            "tests": len(cases),
+            "failures": sum(1 for c in cases if c.find("failure") is not None),
+            "errors": sum(1 for c in cases if c.find("error") is not None),
+            "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+        }
+        suite = ET.SubElement(root, "testsuite", name=_x(file), **{k: str(v) for k, v in counts.items()})
         suite.extend(cases)
-        total += len(cases)
-        failures += n_fail
-    root.set("tests", str(total))
-    root.set("failures", str(failures))
+        for key, value in counts.items():
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _fail(case: ET.Element, found: list, helps: dict[str, str]) -> None:
-    first = found[0]
-    body = "\n".join(f"{f.file}:{f.line}:{f.column}: {f.severity}: {f.message}" for f in found)
-    if helps.get(first.code):
-        body += f"\nhelp: {helps[first.code]}"
-    failure = ET.SubElement(case, "failure", message=first.message, type=f"{first.code} {first.severity}")
-    failure.text = body
