@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--option", action="append", default=[], metavar="RULE.KEY=VALUE", help="set a rule option, e.g. cpu-limit-missing.required=false")
     scan.add_argument("--workload-kind", action="append", default=[], metavar="GROUP/KIND=PATH", help="treat a custom resource as a workload, e.g. argoproj.io/Rollout=spec.template")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour the text report (default: on a terminal)")
+    scan.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for large scans (default: one per core for more than 8 MB of input; 1: no workers)",
+    )
     scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
 
     rules = sub.add_parser("rules", help="list the rules")
@@ -167,7 +175,7 @@ def _scan(args: argparse.Namespace) -> int:
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
         sources, problems = discover(args.paths)
-        result = engine.scan(sources, problems)
+        result = engine.scan(sources, problems, jobs=_jobs(args.jobs, sources))
         writer.write(result, engine.rules)
     sys.stdout.flush()
 
@@ -175,7 +183,9 @@ def _scan(args: argparse.Namespace) -> int:
         print(f"kubevet: internal error: {crash}", file=sys.stderr)
     if result.input_errors:
         n = result.input_errors
-        print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed (see the findings above)", file=sys.stderr)
+        print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
+        for where in result.unreadable:
+            print(f"  {where}", file=sys.stderr)
     if result.objects == 0:
         print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
     if result.input_errors or result.objects == 0 or result.crashes:
@@ -184,6 +194,22 @@ def _scan(args: argparse.Namespace) -> int:
     if worst is not None and worst >= config.fail_on and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+PARALLEL_THRESHOLD = 8 << 20  # below this much input, forking workers costs more than it saves
+
+
+def _jobs(requested: int, sources) -> int:
+    """Worker processes for a scan: as asked, or one per core when the input is large."""
+    if requested > 0:
+        return requested
+    if requested < 0:
+        raise UsageError("--jobs must be 1 or more")
+    from kubevet.engine import input_size
+
+    if len(sources) < 2 or input_size(sources) < PARALLEL_THRESHOLD:
+        return 1
+    return min(os.cpu_count() or 1, len(sources))
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ are still at hand. Only the objects that cluster rules read are kept until the e
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Finding, ObjectRef, Severity
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
-from kubevet.loading.positions import PositionIndex
+from kubevet.loading.positions import PositionIndex, sketch
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.rules import all_rules
@@ -35,10 +36,21 @@ class ScanResult:
     objects: int = 0
     sources: int = 0
     input_errors: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "file:line: why" per input error
     crashes: list[str] = field(default_factory=list)
     # (object, file, line, names of the rules that judged it); filled for formats that
     # report passing checks too (JUnit), when the engine is asked to record them
     checked: list[tuple[ObjectRef, str, int, tuple[str, ...]]] = field(default_factory=list)
+
+    def merge(self, other: ScanResult) -> None:
+        self.findings.extend(other.findings)
+        self.skipped.extend(other.skipped)
+        self.objects += other.objects
+        self.sources += other.sources
+        self.input_errors += other.input_errors
+        self.unreadable.extend(other.unreadable)
+        self.crashes.extend(other.crashes)
+        self.checked.extend(other.checked)
 
     def worst(self) -> Severity | None:
         active = [f.severity for f in self.findings if not f.suppressed]
@@ -107,46 +119,93 @@ class Engine:
             names = self._applicable[kind] = tuple(sorted(found))
         return names
 
-    def scan(self, sources: Iterable[Source], problems: Iterable[Problem] = ()) -> ScanResult:
+    def scan(
+        self, sources: Iterable[Source], problems: Iterable[Problem] = (), jobs: int = 1
+    ) -> ScanResult:
         """Judge every source; findings come back placed, with final severities, sorted.
 
         ``problems`` are inputs that failed before reading (a path that does not exist).
+        With ``jobs`` > 1 the sources are shared out among that many worker processes,
+        which load, judge and place their own; the cluster rules then run once, here, on
+        the objects the workers kept, in source order. The result does not depend on
+        ``jobs``.
         """
+        sources = list(sources)
         result = ScanResult()
         for problem in problems:
             result.findings.extend(self._problem(problem, result))
-        retained: list[K8sObject] = []
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the loader builds millions of acyclic containers: skip the GC passes
         try:
-            for source in sources:
-                result.sources += 1
-                found = self._scan_source(source, result, retained)
-                self._place(found)
-                result.findings.extend(found)
-            cluster = self._run_cluster(retained, result)
+            if jobs > 1 and len(sources) > 1 and _can_fork():
+                parts = self._scan_parallel(sources, jobs)
+            else:
+                parts = [self._scan_sources(list(enumerate(sources)))]
+            retained: list[tuple[int, K8sObject]] = []
+            for part in parts:
+                part.unpack()
+                result.merge(part.result)
+                retained.extend(part.retained)
+            retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
+            cluster = self._run_cluster([obj for _, obj in retained], result)
             self._place(cluster)
             result.findings.extend(cluster)
         finally:
             if gc_was_enabled:
                 gc.enable()
         result.findings.sort(key=Finding.sort_key)
+        result.skipped.sort(key=lambda s: (s.file, s.line))
+        result.unreadable.sort()
+        result.checked.sort(key=lambda c: (c[1], c[2]))
         return result
+
+    def _scan_sources(self, numbered: list[tuple[int, Source]]) -> _Part:
+        part = _Part(ScanResult(), [])
+        for order, source in numbered:
+            part.result.sources += 1
+            kept: list[K8sObject] = []
+            part.result.findings.extend(self._scan_source(source, part.result, kept))
+            part.retained.extend((order, obj) for obj in kept)
+        return part
+
+    def _scan_parallel(self, sources: list[Source], jobs: int) -> list[_Part]:
+        """Share sources out by size among forked workers; each returns a _Part."""
+        import multiprocessing
+
+        shares: list[list[tuple[int, Source]]] = [[] for _ in range(jobs)]
+        loads = [0] * jobs
+        for order, source in sorted(enumerate(sources), key=lambda s: -_size(s[1])):
+            i = loads.index(min(loads))
+            shares[i].append((order, source))
+            loads[i] += _size(source)
+        shares = [s for s in shares if s]
+        global _FORKED_ENGINE
+        _FORKED_ENGINE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
+                return pool.map(_scan_share, shares)
+        finally:
+            _FORKED_ENGINE = None
 
     def _scan_source(self, source: Source, result: ScanResult, retained: list[K8sObject]) -> list[Finding]:
         found: list[Finding] = []
         retain_all, retain = self._retain_all, self._retain
+        index = PositionIndex()
         for item in read_source(source):
             if item.__class__ is K8sObject:
                 obj: K8sObject = item  # type: ignore[assignment]
                 result.objects += 1
                 for r, ctx in self._rules_for(obj.kind):
-                    found.extend(self._run_object_rule(r, ctx, obj, result))
+                    for f in self._run_object_rule(r, ctx, obj, result):
+                        # placed now, from the nodes the parser just built
+                        self._place_one(f, index)
+                        found.append(f)
                 if retain_all or obj.kind in retain:
+                    obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)
                 if self.record_checks:
                     result.checked.append(
-                        (obj.ref, source.display, obj.doc.line + 1, self._applicable_rules(obj.kind))
+                        (obj.ref, source.display, obj.line, self._applicable_rules(obj.kind))
                     )
             elif item.__class__ is Problem:
                 found.extend(self._problem(item, result))  # type: ignore[arg-type]
@@ -187,6 +246,8 @@ class Engine:
     def _problem(self, problem: Problem, result: ScanResult) -> list[Finding]:
         if problem.rule in INPUT_ERRORS:
             result.input_errors += 1
+            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+            result.unreadable.append(f"{where}: {problem.message}")
         if problem.rule not in self._active_input:
             return []
         r = self._input[problem.rule]
@@ -195,33 +256,103 @@ class Engine:
         return [f]
 
     def _place(self, findings: list[Finding]) -> None:
-        """Set file, line, column and object of findings about objects.
+        """Place findings about retained objects, document by document.
 
-        Findings are placed document by document, so that only one document's nodes are
-        held at a time.
+        Only one document's nodes are held at a time, and most findings are placed from
+        their object's sketch without parsing anything.
         """
         index = PositionIndex()
         placed = [f for f in findings if f.target is not None]
         placed.sort(key=lambda f: (f.target.doc.source.display, f.target.doc.offset))
         current = None
         for f in placed:
-            obj = f.target
-            doc = obj.doc
+            doc = f.target.doc
             if doc is not current:
                 if current is not None:
                     index.forget(current)
                 current = doc
-            f.obj = obj.ref
-            f.file = doc.source.display
-            f.line, f.column = index.locate(doc, (*obj.base, *f.path))
-            origin = doc.source.origin_of
-            if origin is not None:
-                f.origin = origin(doc, f.line)
-            f.target = None
+            self._place_one(f, index)
+
+    @staticmethod
+    def _place_one(f: Finding, index: PositionIndex) -> None:
+        """Set the file, line, column and object of a finding about an object."""
+        obj = f.target
+        doc = obj.doc
+        f.obj = obj.ref
+        f.file = doc.source.display
+        f.line, f.column = index.locate(doc, (*obj.base, *f.path), obj)
+        origin = doc.source.origin_of
+        if origin is not None:
+            f.origin = origin(doc, f.line)
+        f.target = None
+
+
+@dataclass
+class _Part:
+    """What one worker (or the serial scan) returns: its result and the objects it kept.
+
+    A worker sends the kept objects' data and sketches as one JSON blob (``packed``):
+    orjson decodes plain data several times faster than pickle does, and those objects
+    are most of what travels back.
+    """
+
+    result: ScanResult
+    retained: list[tuple[int, K8sObject]]
+    packed: bytes | None = None
+
+    def pack(self) -> _Part:
+        import orjson
+
+        objs = [obj for _, obj in self.retained]
+        self.packed = orjson.dumps(
+            [[obj.data, [[list(k), v[0], v[1]] for k, v in (obj.sketch or {}).items()]] for obj in objs]
+        )
+        for obj in objs:
+            obj.data = obj.sketch = None  # type: ignore[assignment]
+        return self
+
+    def unpack(self) -> None:
+        if self.packed is None:
+            return
+        import orjson
+
+        for (_, obj), (data, sketch) in zip(self.retained, orjson.loads(self.packed)):
+            obj.data = data
+            obj.sketch = {tuple(k): (line, col) for k, line, col in sketch}
+        self.packed = None
+
+
+_FORKED_ENGINE: Engine | None = None
+
+
+def _scan_share(share: list[tuple[int, Source]]) -> _Part:
+    assert _FORKED_ENGINE is not None
+    gc.disable()
+    return _FORKED_ENGINE._scan_sources(share).pack()
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def input_size(sources: list[Source]) -> int:
+    """Bytes of input the sources hold (files by their size on disk)."""
+    return sum(_size(s) for s in sources)
+
+
+def _size(source: Source) -> int:
+    if source.data is not None:
+        return len(source.data)
+    try:
+        return os.path.getsize(source.path or "")
+    except OSError:
+        return 0
 
 
 def _crash(r: Rule, obj: K8sObject | None, exc: BaseException) -> str:
-    where = f"{obj.doc.source.display}:{obj.doc.line + 1} {obj.ref}" if obj else "the scan"
+    where = f"{obj.doc.source.display}:{obj.line} {obj.ref}" if obj else "the scan"
     return f"rule {r.name} ({r.code}) crashed on {where}: {type(exc).__name__}: {exc}"
 
 

@@ -39,7 +39,7 @@ class Source:
 class Document:
     """One YAML document of a source: where its bytes are and the line it starts on (0-based)."""
 
-    __slots__ = ("source", "index", "line", "offset", "length", "json")
+    __slots__ = ("source", "index", "line", "offset", "length", "json", "node")
 
     def __init__(
         self, source: Source, index: int, line: int, offset: int, length: int, json: bool = False
@@ -50,6 +50,9 @@ class Document:
         self.offset = offset
         self.length = length
         self.json = json
+        # the parsed root node, alive only while the document's objects are being judged:
+        # findings are placed from it without parsing the document again
+        self.node = None
 
     def read(self) -> bytes:
         return self.source.read_range(self.offset, self.length)
@@ -62,12 +65,13 @@ class K8sObject:
     document, ("items", 3) for the fourth item of a List.
     """
 
-    __slots__ = ("data", "doc", "base", "api_version", "kind", "name", "namespace", "_ref")
+    __slots__ = ("data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch")
 
-    def __init__(self, data: dict, doc: Document, base: Path = ()) -> None:
+    def __init__(self, data: dict, doc: Document, base: Path = (), line: int = 0) -> None:
         self.data = data
         self.doc = doc
         self.base = base
+        self.line = line or doc.line + 1  # 1-based line where the object itself starts
         self.api_version: str = data["apiVersion"]
         self.kind: str = data["kind"]
         meta = data.get("metadata")
@@ -78,6 +82,9 @@ class K8sObject:
         self.name: str | None = name if isinstance(name, str) else None
         self.namespace: str | None = namespace if isinstance(namespace, str) else None
         self._ref: ObjectRef | None = None
+        # positions of the object's upper fields, kept for objects that outlive their
+        # document's nodes (those cluster rules read); see loading.positions.sketch
+        self.sketch: dict[tuple, tuple[int, int]] | None = None
 
     @property
     def group(self) -> str:

@@ -9,22 +9,36 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from kubevet.loading.yaml_decode import compose, resolve_plain
+from kubevet.loading.yaml_decode import _HINT, compose, resolve_plain
 from kubevet.model import Document
 
 
 class PositionIndex:
-    """Node trees of documents, parsed once per document and reused for all its findings."""
+    """Places findings: from the document's live nodes, an object's sketch, or a re-parse.
+
+    While a document's objects are being judged the reader keeps its root node
+    (``Document.node``), so object-rule findings cost no parsing at all. Objects kept for
+    cluster rules carry a sketch of their upper fields; only findings deeper than that are
+    placed by parsing their document again, once per document.
+    """
 
     def __init__(self) -> None:
         self._nodes: dict[int, list | None] = {}
 
-    def locate(self, doc: Document, path: tuple) -> tuple[int, int]:
-        """Return the 1-based (line, column) of ``path`` in ``doc``.
+    def locate(self, doc: Document, path: tuple, obj=None) -> tuple[int, int]:
+        """Return the 1-based (line, column) of ``path`` (from the document root).
 
         A path that is not written in the document (a missing field, say) resolves to the
         nearest written ancestor, so a finding always points into its object.
         """
+        if doc.node is not None:
+            return _walk(doc.node, path, doc.line)
+        if obj is not None and obj.sketch is not None:
+            local = path[len(obj.base) :]
+            written = _written_prefix(obj.data, local)
+            hit = obj.sketch.get(written)
+            if hit is not None:
+                return hit
         key = id(doc)
         if key not in self._nodes:
             try:
@@ -34,18 +48,86 @@ class PositionIndex:
         nodes = self._nodes[key]
         if not nodes or doc.index >= len(nodes):
             return doc.line + 1, 1
-        node = nodes[doc.index]
-        mark = node.start_mark
-        for part in path:
-            child, key_mark = _child(node, part)
-            if child is None:
-                break
-            node = child
-            mark = key_mark
-        return doc.line + mark.line + 1, mark.column + 1
+        return _walk(nodes[doc.index], path, doc.line)
 
     def forget(self, doc: Document) -> None:
         self._nodes.pop(id(doc), None)
+
+
+def _walk(node, path: tuple, line0: int) -> tuple[int, int]:
+    mark = node.start_mark
+    for part in path:
+        child, key_mark = _child(node, part)
+        if child is None:
+            break
+        node = child
+        mark = key_mark
+    return line0 + mark.line + 1, mark.column + 1
+
+
+def _written_prefix(data, path: tuple) -> tuple:
+    """The longest prefix of ``path`` that exists in the decoded data."""
+    node = data
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            if not isinstance(node, list) or not 0 <= part < len(node):
+                return path[:i]
+        elif not isinstance(node, dict) or part not in node:
+            return path[:i]
+        node = node[part]
+    return path
+
+
+_SKETCH_DEPTH = 3
+_TOWARDS_PODS = frozenset({"spec", "template", "jobTemplate"})
+_CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
+
+
+def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
+    """Positions of an object's fields down to three levels, and of its containers.
+
+    That is where cluster rules point (metadata, spec.selector, spec.replicas, a rule of a
+    Role, a container of the pod template), at a fraction of the memory of the nodes.
+    Paths are relative to the object; call while ``doc.node`` is alive.
+    """
+    root = doc.node
+    for part in base:
+        root, _ = _child(root, part)
+        if root is None:
+            return {}
+    out: dict[tuple, tuple[int, int]] = {(): (doc.line + root.start_mark.line + 1, root.start_mark.column + 1)}
+    line0 = doc.line
+
+    def visit(node, path: tuple, in_containers: bool) -> None:
+        cls = node.__class__
+        depth = len(path)
+        if cls is MappingNode:
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not ScalarNode:
+                    continue
+                key = _key_text(key_node)
+                here = (*path, key)
+                keep = depth < _SKETCH_DEPTH or in_containers
+                if keep:
+                    mark = key_node.start_mark
+                    out[here] = (line0 + mark.line + 1, mark.column + 1)
+                if in_containers:
+                    continue  # a container's own keys are enough
+                if key in _CONTAINER_LISTS and value_node.__class__ is SequenceNode:
+                    for i, item in enumerate(value_node.value):
+                        mark = item.start_mark
+                        out[(*here, i)] = (line0 + mark.line + 1, mark.column + 1)
+                        visit(item, (*here, i), True)
+                elif depth + 1 < _SKETCH_DEPTH or key in _TOWARDS_PODS:
+                    visit(value_node, here, False)
+        elif cls is SequenceNode and depth < _SKETCH_DEPTH:
+            for i, item in enumerate(node.value):
+                mark = item.start_mark
+                out[(*path, i)] = (line0 + mark.line + 1, mark.column + 1)
+                visit(item, (*path, i), False)
+
+    visit(root, (), False)
+    return out
 
 
 def _child(node, part):
@@ -76,7 +158,7 @@ def _child(node, part):
 
 def _key_text(key_node) -> str:
     text = key_node.value
-    if key_node.style or key_node.tag is not None or not text:
+    if key_node.style or key_node.tag is not None or not text or text[0] not in _HINT:
         return text
     value = resolve_plain(text)
     if isinstance(value, bool):

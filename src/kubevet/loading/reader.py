@@ -161,11 +161,13 @@ def _read_document(
             doc.line + line + 1,
             column + 1,
         )
-    for i, (value, line) in enumerate(values):
+    for i, (value, node) in enumerate(values):
         # Document.index counts the documents parsed from the same bytes (several only
         # when a stream with directives is parsed whole)
         sub = Document(source, i, doc.line, doc.offset, doc.length) if whole else doc
-        yield from _objects(source, sub, value, doc.line + line)
+        sub.node = node
+        yield from _objects(source, sub, value, doc.line + node.start_mark.line)
+        sub.node = None  # the consumer is done with this document's objects
 
 
 def _objects(source: Source, doc: Document, value: object, line: int) -> Iterator[Loaded]:
@@ -181,13 +183,20 @@ def _objects(source: Source, doc: Document, value: object, line: int) -> Iterato
     items = value.get("items")
     if kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
+            item_line = _line_of(doc, ("items", i)) if doc.node is not None else line + 1
             reason = _not_an_object(item)
             if reason:
-                yield Skipped(source.display, line + 1, f"{kind} item {i}: {reason}")
+                yield Skipped(source.display, item_line, f"{kind} item {i}: {reason}")
             else:
-                yield K8sObject(item, doc, ("items", i))
+                yield K8sObject(item, doc, ("items", i), item_line)
         return
-    yield K8sObject(value, doc)
+    yield K8sObject(value, doc, (), line + 1)
+
+
+def _line_of(doc: Document, path: tuple) -> int:
+    from kubevet.loading.positions import PositionIndex
+
+    return PositionIndex().locate(doc, path)[0]
 
 
 def _not_an_object(value: object) -> str | None:

@@ -333,14 +333,14 @@ class Converter:
         raise _error(node, "map merge requires a map or a list of maps")
 
 
-def decode(data: bytes) -> tuple[list[tuple[object, int]], list[tuple[int, int, str]]]:
+def decode(data: bytes) -> tuple[list, list[tuple[int, int, str]]]:
     """Decode every document of ``data``.
 
-    Returns (value, 0-based line of the document's first node) per document, and the
-    duplicate keys seen. Raises yaml.YAMLError for syntax errors and DecodeError for what
-    Kubernetes refuses.
+    Returns (value, root node) per document, and the duplicate keys seen. The root node
+    carries positions (``start_mark``); keep it only while findings may need them.
+    Raises yaml.YAMLError for syntax errors and DecodeError for what Kubernetes refuses.
     """
     nodes = compose(data)
     converter = Converter(with_aliases=b"*" in data)
-    values = [(converter.convert(node), node.start_mark.line) for node in nodes]
+    values = [(converter.convert(node), node) for node in nodes]
     return values, converter.duplicates

@@ -170,7 +170,7 @@ class RuleContext:
         self.options = options
         self.workloads = workloads
         self._objects = objects or []
-        self._by_kind: dict[str, list[K8sObject]] | None = None
+        self._by_kind: dict | None = None  # kind and (kind, namespace) -> objects
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -179,22 +179,18 @@ class RuleContext:
         return self.workloads.pod_template(obj)
 
     def objects(self, kind: str | None = None, namespace: str | None = None) -> Iterator[K8sObject]:
-        """Objects of the scan, optionally of one kind and in one namespace."""
+        """Objects of the scan, optionally of one kind and in one namespace (indexed)."""
         if kind is None:
-            candidates: Iterable[K8sObject] = self._objects
-        else:
-            if self._by_kind is None:
-                by_kind: dict[str, list[K8sObject]] = {}
-                for obj in self._objects:
-                    by_kind.setdefault(obj.kind, []).append(obj)
-                self._by_kind = by_kind
-            candidates = self._by_kind.get(kind, ())
-        if namespace is None:
-            yield from candidates
-        else:
-            for obj in candidates:
-                if namespace_of(obj) == namespace:
-                    yield obj
+            if namespace is None:
+                return iter(self._objects)
+            return (o for o in self._objects if namespace_of(o) == namespace)
+        if self._by_kind is None:
+            by_kind: dict = {}
+            for obj in self._objects:
+                by_kind.setdefault(obj.kind, []).append(obj)
+                by_kind.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
+            self._by_kind = by_kind
+        return iter(self._by_kind.get(kind if namespace is None else (kind, namespace), ()))
 
     def workload_objects(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
         """Every object with a pod template, with that template."""

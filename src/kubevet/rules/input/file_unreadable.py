@@ -27,7 +27,7 @@ def file_unreadable():
     ```
 
     ## Fix
-    Save the file as UTF-8, and keep binary files out of manifest directories.
+    Name files that exist and can be read, save manifests as UTF-8, and keep binary files out of manifest directories.
 
     ```yaml
     apiVersion: v1
