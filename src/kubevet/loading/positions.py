@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from kubevet.loading.yaml_decode import _HINT, compose, resolve_plain
+from kubevet.loading.yaml_decode import _HINT, DecodeError, compose, key_text
 from kubevet.model import Document
 
 
@@ -157,10 +157,11 @@ def _child(node, part):
 
 
 def _key_text(key_node) -> str:
+    """The key as decoding made it (``on`` is "true", ``1.0`` is "1"), so paths match."""
     text = key_node.value
-    if key_node.style or key_node.tag is not None or not text or text[0] not in _HINT:
+    if not key_node.style and key_node.tag is None and text and text[0] not in _HINT:
+        return text  # the common case: a plain key that can only be a string
+    try:
+        return key_text(key_node)
+    except DecodeError:
         return text
-    value = resolve_plain(text)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if value is not None else text
