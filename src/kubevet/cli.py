@@ -80,6 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--workload-kind", action="append", default=[], metavar="GROUP/KIND=PATH", help="treat a custom resource as a workload, e.g. argoproj.io/Rollout=spec.template")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour the text report (default: on a terminal)")
     scan.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="manifests of the surroundings (quotas, policies, roles): used to resolve references and namespace guardrails, never reported on",
+    )
+    scan.add_argument(
+        "--namespace-guardrails",
+        nargs="+",
+        default=[],
+        metavar="NS",
+        help="also judge the guardrails (quota, limits, default-deny) of these namespaces, or of every namespace with 'all'",
+    )
+    scan.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -156,6 +170,7 @@ def _config(args: argparse.Namespace):
         except KeyError:
             raise UsageError(f"--option: unknown rule {name!r}") from None
         config.options.setdefault(name, {})[opt] = value
+    config.namespace_guardrails = list(args.namespace_guardrails)
     for item in args.workload_kind:
         kind, sep, path = item.partition("=")
         if not sep:
@@ -175,7 +190,10 @@ def _scan(args: argparse.Namespace) -> int:
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
         sources, problems = discover(args.paths)
-        result = engine.scan(sources, problems, jobs=_jobs(args.jobs, sources))
+        context, context_problems = discover(args.context) if args.context else ([], [])
+        result = engine.scan(
+            sources, [*problems, *context_problems], jobs=_jobs(args.jobs, sources), context=context
+        )
         writer.write(result, engine.rules)
     sys.stdout.flush()
 

@@ -21,6 +21,8 @@ class Config:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name -> options
     fail_on: Severity = Severity.ERROR
     workload_kinds: dict[str, str] = field(default_factory=dict)  # "group/Kind" -> template path
+    # namespaces whose guardrails are judged besides those the scan defines; ["all"]: every one
+    namespace_guardrails: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         """Fail with a message naming every unknown rule, option or value."""
@@ -46,8 +48,9 @@ class Config:
         dropped = max((_specificity(s, r) for s in self.ignore), default=-1)
         return chosen >= 0 and chosen > dropped
 
-    def severity_of(self, r: Rule) -> Severity:
-        return self.severity.get(r.name, r.severity)
+    def severity_of(self, r: Rule, default: Severity | None = None) -> Severity:
+        """The configured severity of a rule, else ``default`` (a finding's own), else the rule's."""
+        return self.severity.get(r.name) or default or r.severity
 
     def options_of(self, r: Rule) -> dict[str, Any]:
         opts = r.defaults()

@@ -78,7 +78,7 @@ class Engine:
         self._retain_all = False
         for r in self.rules:
             if r.scope == "object":
-                ctx = RuleContext(r, self.config.options_of(r), self.workloads)
+                ctx = RuleContext(r, self.config.options_of(r), self.workloads, config=self.config)
                 self._object.append((r, self._expand(r.kinds), ctx))
             elif r.scope == "cluster":
                 self._cluster.append(r)
@@ -120,7 +120,11 @@ class Engine:
         return names
 
     def scan(
-        self, sources: Iterable[Source], problems: Iterable[Problem] = (), jobs: int = 1
+        self,
+        sources: Iterable[Source],
+        problems: Iterable[Problem] = (),
+        jobs: int = 1,
+        context: Iterable[Source] = (),
     ) -> ScanResult:
         """Judge every source; findings come back placed, with final severities, sorted.
 
@@ -129,9 +133,14 @@ class Engine:
         which load, judge and place their own; the cluster rules then run once, here, on
         the objects the workers kept, in source order. The result does not depend on
         ``jobs``.
+
+        ``context`` sources describe the surroundings (a platform repository's quotas,
+        policies and roles): their objects are read by cluster rules but are not judged
+        themselves and nothing is reported about them, except input errors.
         """
         sources = list(sources)
         result = ScanResult()
+        context_part = self._scan_sources([(-1, s) for s in context], context=True)
         for problem in problems:
             result.findings.extend(self._problem(problem, result))
         gc_was_enabled = gc.isenabled()
@@ -141,13 +150,17 @@ class Engine:
                 parts = self._scan_parallel(sources, jobs)
             else:
                 parts = [self._scan_sources(list(enumerate(sources)))]
-            retained: list[tuple[int, K8sObject]] = []
+            retained: list[tuple[int, K8sObject]] = list(context_part.retained)
+            result.findings.extend(context_part.result.findings)
+            result.input_errors += context_part.result.input_errors
+            result.unreadable.extend(context_part.result.unreadable)
             for part in parts:
                 part.unpack()
                 result.merge(part.result)
                 retained.extend(part.retained)
             retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
             cluster = self._run_cluster([obj for _, obj in retained], result)
+            cluster = [f for f in cluster if f.target is None or not f.target.context]
             self._place(cluster)
             result.findings.extend(cluster)
         finally:
@@ -159,12 +172,12 @@ class Engine:
         result.checked.sort(key=lambda c: (c[1], c[2]))
         return result
 
-    def _scan_sources(self, numbered: list[tuple[int, Source]]) -> _Part:
+    def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _Part:
         part = _Part(ScanResult(), [])
         for order, source in numbered:
             part.result.sources += 1
             kept: list[K8sObject] = []
-            part.result.findings.extend(self._scan_source(source, part.result, kept))
+            part.result.findings.extend(self._scan_source(source, part.result, kept, context))
             part.retained.extend((order, obj) for obj in kept)
         return part
 
@@ -187,13 +200,21 @@ class Engine:
         finally:
             _FORKED_ENGINE = None
 
-    def _scan_source(self, source: Source, result: ScanResult, retained: list[K8sObject]) -> list[Finding]:
+    def _scan_source(
+        self, source: Source, result: ScanResult, retained: list[K8sObject], context: bool = False
+    ) -> list[Finding]:
         found: list[Finding] = []
         retain_all, retain = self._retain_all, self._retain
         index = PositionIndex()
         for item in read_source(source):
             if item.__class__ is K8sObject:
                 obj: K8sObject = item  # type: ignore[assignment]
+                if context:
+                    if retain_all or obj.kind in retain:
+                        obj.context = True
+                        obj.sketch = {}
+                        retained.append(obj)
+                    continue
                 result.objects += 1
                 for r, ctx in self._rules_for(obj.kind):
                     for f in self._run_object_rule(r, ctx, obj, result):
@@ -227,7 +248,7 @@ class Engine:
     def _run_cluster(self, retained: list[K8sObject], result: ScanResult) -> list[Finding]:
         found: list[Finding] = []
         for r in self._cluster:
-            ctx = RuleContext(r, self.config.options_of(r), self.workloads, retained)
+            ctx = RuleContext(r, self.config.options_of(r), self.workloads, retained, self.config)
             try:
                 findings = list(r.check(ctx))  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
@@ -241,7 +262,7 @@ class Engine:
     def _stamp(self, f: Finding, r: Rule) -> None:
         f.rule = r.name
         f.code = r.code
-        f.severity = self.config.severity_of(r)
+        f.severity = self.config.severity_of(r, f.default_severity)
 
     def _problem(self, problem: Problem, result: ScanResult) -> list[Finding]:
         if problem.rule in INPUT_ERRORS:

@@ -65,7 +65,9 @@ class K8sObject:
     document, ("items", 3) for the fourth item of a List.
     """
 
-    __slots__ = ("data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch")
+    __slots__ = (
+        "data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch", "context",
+    )
 
     def __init__(self, data: dict, doc: Document, base: Path = (), line: int = 0) -> None:
         self.data = data
@@ -85,6 +87,8 @@ class K8sObject:
         # positions of the object's upper fields, kept for objects that outlive their
         # document's nodes (those cluster rules read); see loading.positions.sketch
         self.sketch: dict[tuple, tuple[int, int]] | None = None
+        # from a --context source: it informs cluster rules but is never reported on
+        self.context = False
 
     @property
     def group(self) -> str:

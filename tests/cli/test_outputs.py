@@ -115,7 +115,14 @@ def test_unreadable_input_exits_2_even_with_exit_zero(workdir, run_cli):
     r = scan(run_cli, "clean.yaml", "missing.yaml", "--exit-zero")
     assert r.code == 2
     assert "missing.yaml\n  -         error   file-unreadable" in r.out
-    assert r.err == "kubevet: error: 1 input could not be read or parsed (see the findings above)\n"
+    assert r.err == "kubevet: error: 1 input could not be read or parsed:\n  missing.yaml: no such file or directory\n"
+
+
+def test_unreadable_input_is_named_even_when_input_rules_are_not_selected(workdir, run_cli):
+    r = run_cli("scan", "--select", RULE, "clean.yaml", "missing.yaml")
+    assert r.code == 2
+    assert "file-unreadable" not in r.out
+    assert "missing.yaml: no such file or directory" in r.err
 
 
 def test_syntax_error_exits_2(workdir, run_cli):
@@ -123,7 +130,14 @@ def test_syntax_error_exits_2(workdir, run_cli):
     r = scan(run_cli, "clean.yaml", "bad.yaml")
     assert r.code == 2
     assert "yaml-syntax" in r.out
-    assert r.err == "kubevet: error: 1 input could not be read or parsed (see the findings above)\n"
+    assert r.err.startswith("kubevet: error: 1 input could not be read or parsed:\n  bad.yaml:4: YAML syntax error")
+
+
+def test_unreadable_input_is_named_even_when_input_rules_are_not_selected(workdir, run_cli):
+    r = run_cli("scan", "--select", RULE, "clean.yaml", "missing.yaml")
+    assert r.code == 2
+    assert "file-unreadable" not in r.out
+    assert "missing.yaml: no such file or directory" in r.err
 
 
 def test_no_kubernetes_objects_exits_2(workdir, run_cli):

@@ -165,10 +165,12 @@ class RuleContext:
         options: dict[str, Any],
         workloads: Workloads,
         objects: list[K8sObject] | None = None,
+        config: Any = None,
     ) -> None:
         self.rule = rule
         self.options = options
         self.workloads = workloads
+        self.config = config  # the scan's Config (namespaces to judge, target version ...)
         self._objects = objects or []
         self._by_kind: dict | None = None  # kind and (kind, namespace) -> objects
 
