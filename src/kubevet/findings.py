@@ -87,6 +87,9 @@ class Finding:
     # where the object came from when it was rendered (Helm template, kustomize base file ...)
     origin: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # set by a rule that rates this finding above or below the rule's default severity;
+    # a severity configured for the rule still applies to all of its findings
+    default_severity: Severity | None = None
     # the object the finding is about, while the engine places it (never serialized)
     target: Any = field(default=None, repr=False, compare=False)
 
