@@ -25,6 +25,7 @@ _SUFFIX = {
     "Pi": Decimal(1 << 50),
     "Ei": Decimal(1 << 60),
 }
+_PERCENT = re.compile(r"([+-]?[0-9]+)%\Z")
 _QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)\Z")
 
 
@@ -51,6 +52,17 @@ def parse_quantity(value: Any) -> Decimal | None:
         return None
 
 
+def percentage(value: Any) -> int | None:
+    """The number of an int-or-percent string ("25%" -> 25), or None when it is not one.
+
+    Like intstr, only a sign and digits may come before the "%".
+    """
+    if not isinstance(value, str):
+        return None
+    m = _PERCENT.match(value)
+    return int(m.group(1)) if m else None
+
+
 def scaled_value(value: Any, total: int, round_up: bool) -> int | None:
     """An IntOrString such as maxUnavailable, resolved against ``total`` like intstr does.
 
@@ -61,11 +73,8 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.endswith("%"):
-        try:
-            pct = int(value[:-1])
-        except ValueError:
-            return None
-        scaled = pct * total
-        return -(-scaled // 100) if round_up else scaled // 100
-    return None
+    pct = percentage(value)
+    if pct is None:
+        return None
+    scaled = pct * total
+    return -(-scaled // 100) if round_up else scaled // 100

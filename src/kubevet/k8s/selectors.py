@@ -24,8 +24,10 @@ def matches_map(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 def matches(selector: Any, labels: Mapping[str, Any], empty_matches_all: bool = True) -> bool:
     """Evaluate a metav1.LabelSelector (matchLabels AND matchExpressions).
 
-    A null selector selects nothing. An empty one selects everything, except where the API
-    gives it the opposite meaning (policy/v1beta1 PodDisruptionBudgets): pass
+    A null selector selects nothing, and so does an invalid one (an unknown operator, In or
+    NotIn without values, Exists or DoesNotExist with values): Kubernetes fails to convert
+    it and matches no pod. An empty one selects everything, except where the API gives it
+    the opposite meaning (policy/v1beta1 PodDisruptionBudgets): pass
     ``empty_matches_all=False`` there.
     """
     if not isinstance(selector, dict):
@@ -47,6 +49,8 @@ def _expression(expr: dict, labels: Mapping[str, Any]) -> bool:
     key = expr.get("key")
     op = expr.get("operator")
     values = {label_text(v) for v in (expr.get("values") or [])}
+    if (op in ("In", "NotIn") and not values) or (op in ("Exists", "DoesNotExist") and values):
+        return False  # an invalid requirement: Kubernetes cannot convert the selector
     present = key in labels
     if op == "In":
         return present and label_text(labels[key]) in values
