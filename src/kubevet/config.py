@@ -9,6 +9,7 @@ from kubevet.errors import ConfigError
 from kubevet.findings import Severity
 from kubevet.rules import all_rules, lookup
 from kubevet.rules._base import Rule
+from kubevet.suppress import Exemption
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Config:
     workload_kinds: dict[str, str] = field(default_factory=dict)  # "group/Kind" -> template path
     # namespaces whose guardrails are judged besides those the scan defines; ["all"]: every one
     namespace_guardrails: list[str] = field(default_factory=list)
+    inline_suppressions: bool = True  # honour kubevet.io/ignore annotations
+    exemptions: list[Exemption] = field(default_factory=list)
 
     def validate(self) -> None:
         """Fail with a message naming every unknown rule, option or value."""

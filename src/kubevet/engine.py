@@ -20,7 +20,8 @@ from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, sketch
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
-from kubevet.rules import all_rules
+from kubevet import suppress
+from kubevet.rules import all_rules, lookup
 from kubevet.rules._base import WORKLOADS, Rule, RuleContext
 
 # input problems that mean the scan did not see all of its input (exit 2)
@@ -37,6 +38,7 @@ class ScanResult:
     sources: int = 0
     input_errors: int = 0
     unreadable: list[str] = field(default_factory=list)  # "file:line: why" per input error
+    suppressions: list = field(default_factory=list)  # suppress.ObjectSuppressions per annotated object
     crashes: list[str] = field(default_factory=list)
     # (object, file, line, names of the rules that judged it); filled for formats that
     # report passing checks too (JUnit), when the engine is asked to record them
@@ -49,6 +51,7 @@ class ScanResult:
         self.sources += other.sources
         self.input_errors += other.input_errors
         self.unreadable.extend(other.unreadable)
+        self.suppressions.extend(other.suppressions)
         self.crashes.extend(other.crashes)
         self.checked.extend(other.checked)
 
@@ -72,6 +75,7 @@ class Engine:
         self.rules = [r for r in all_rules() if self.config.active(r)]
         self._input = {r.name: r for r in all_rules() if r.scope == "input"}
         self._active_input = {r.name for r in self.rules if r.scope == "input"}
+        self._active_names = {r.name for r in self.rules}
         self._object: list[tuple[Rule, frozenset[str] | None, RuleContext]] = []
         self._cluster: list[Rule] = []
         retain: set[str] = set()
@@ -161,8 +165,15 @@ class Engine:
             retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
             cluster = self._run_cluster([obj for _, obj in retained], result)
             cluster = [f for f in cluster if f.target is None or not f.target.context]
+            for f in cluster:
+                obj = f.target
+                if obj is not None and obj.suppressions is not None:
+                    path = self.workloads.template_path(obj)
+                    obj.suppressions.apply(f, suppress.container_of(obj, path, f.path))
             self._place(cluster)
             result.findings.extend(cluster)
+            result.findings.extend(self._suppression_findings(result))
+            suppress.apply_exemptions(result.findings, self.config.exemptions)
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -216,11 +227,14 @@ class Engine:
                         retained.append(obj)
                     continue
                 result.objects += 1
+                own: list[Finding] = []
                 for r, ctx in self._rules_for(obj.kind):
-                    for f in self._run_object_rule(r, ctx, obj, result):
-                        # placed now, from the nodes the parser just built
-                        self._place_one(f, index)
-                        found.append(f)
+                    own.extend(self._run_object_rule(r, ctx, obj, result))
+                if self.config.inline_suppressions:
+                    self._suppressions(obj, own, index, result)
+                for f in own:
+                    self._place_one(f, index)  # now, from the nodes the parser just built
+                found.extend(own)
                 if retain_all or obj.kind in retain:
                     obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)
@@ -233,6 +247,55 @@ class Engine:
             else:
                 result.skipped.append(item)  # type: ignore[arg-type]
         return found
+
+    def _suppressions(
+        self, obj: K8sObject, findings: list[Finding], index: PositionIndex, result: ScanResult
+    ) -> None:
+        """Read the object's kubevet.io/ignore annotations and apply them to its findings."""
+        template_path = self.workloads.template_path(obj)
+        sups = suppress.parse(obj, template_path, lookup)
+        if sups is None:
+            return
+        obj.suppressions = sups
+        for f in findings:
+            sups.apply(f, suppress.container_of(obj, template_path, f.path))
+        for s in sups.items:
+            s.line, s.column = index.locate(obj.doc, (*obj.base, *s.path))
+        result.suppressions.append(sups)
+
+    def _suppression_findings(self, result: ScanResult) -> list[Finding]:
+        """suppression-reason-missing and suppression-unused, once every rule has run."""
+        out: list[Finding] = []
+        for sups in result.suppressions:
+            for s in sups.items:
+                if s.reason is None and "suppression-reason-missing" in self._active_input:
+                    out.append(self._engine_finding(
+                        "suppression-reason-missing",
+                        f"{s.path[-1]} has no {suppress.REASON} annotation beside it",
+                        sups, s,
+                    ))
+                if "suppression-unused" not in self._active_input:
+                    continue
+                for name in s.unknown:
+                    out.append(self._engine_finding("suppression-unused", f"{s.path[-1]} names unknown rule {name!r}", sups, s))
+                if suppress.ALL in s.rules:
+                    unused = [] if s.used else [suppress.ALL]
+                else:
+                    unused = sorted(s.rules - s.used)
+                if unused:
+                    idle = [n for n in unused if n != suppress.ALL and n not in self._active_names]
+                    note = f" (not enabled: {', '.join(idle)})" if idle else ""
+                    out.append(self._engine_finding(
+                        "suppression-unused",
+                        f"{s.path[-1]} suppresses {', '.join(unused)} but nothing was found here{note}",
+                        sups, s,
+                    ))
+        return out
+
+    def _engine_finding(self, rule: str, message: str, sups, s) -> Finding:
+        f = Finding(message, s.path, file=sups.file, line=s.line, column=s.column, obj=sups.obj_ref)
+        self._stamp(f, self._input[rule])
+        return f
 
     def _run_object_rule(self, r: Rule, ctx: RuleContext, obj: K8sObject, result: ScanResult) -> list[Finding]:
         try:

@@ -84,6 +84,8 @@ class Finding:
     column: int = 0
     obj: ObjectRef | None = None
     suppressed: bool = False
+    # how it was suppressed: {"kind": "inSource" (annotation) or "external" (config), "reason": ...}
+    suppression: dict[str, str] | None = None
     # where the object came from when it was rendered (Helm template, kustomize base file ...)
     origin: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -67,6 +67,7 @@ class K8sObject:
 
     __slots__ = (
         "data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch", "context",
+        "suppressions",
     )
 
     def __init__(self, data: dict, doc: Document, base: Path = (), line: int = 0) -> None:
@@ -89,6 +90,7 @@ class K8sObject:
         self.sketch: dict[tuple, tuple[int, int]] | None = None
         # from a --context source: it informs cluster rules but is never reported on
         self.context = False
+        self.suppressions = None  # its kubevet.io/ignore annotations, once parsed (suppress.py)
 
     @property
     def group(self) -> str:

@@ -32,6 +32,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "field": format_path(f.path) if f.path else None,
         "object": f.obj.to_json() if f.obj else None,
         "suppressed": f.suppressed,
+        "suppression": f.suppression,
         "origin": f.origin,
     }
     if f.extra:

@@ -83,7 +83,7 @@ def result_json(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     res["level"] = _LEVEL[f.severity]
     res["message"] = {"text": f"{f.message} [{f.obj}]" if f.obj else f.message}
     res["locations"] = [location]
-    res["suppressions"] = [{"kind": "inSource"}] if f.suppressed else []
+    res["suppressions"] = [_suppression(f)] if f.suppressed else []
     props: dict[str, Any] = {"rule": f.rule}
     if f.path:
         props["field"] = format_path(f.path)
@@ -120,3 +120,12 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     run["invocations"] = [invocation]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _suppression(f: Finding) -> dict[str, str]:
+    """An annotation is "inSource"; a configured exemption is "external"."""
+    how = f.suppression or {}
+    out = {"kind": how.get("kind", "inSource")}
+    if how.get("reason"):
+        out["justification"] = how["reason"]
+    return out
