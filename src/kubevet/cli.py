@@ -68,16 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "--fail-on",
-        default="error",
+        default=None,
         choices=["error", "warning", "info"],
-        help="lowest severity that makes the exit code 1 (default: error)",
+        help="lowest severity that makes the exit code 1 (default: error, or the configuration's fail-on)",
     )
+    scan.add_argument("--config", metavar="FILE", help="configuration file (default: the nearest .kubevet.yaml or pyproject.toml [tool.kubevet], walking up)")
+    scan.add_argument("--no-config", action="store_true", help="ignore configuration files: kubevet's defaults and the command line only")
+    scan.add_argument("--no-inline-suppressions", action="store_true", help="ignore kubevet.io/ignore annotations (for audits)")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the build")
     scan.add_argument("--select", action="append", default=[], metavar="RULES", help="run only these rules (names, codes, code prefixes or categories; comma-separated, repeatable)")
     scan.add_argument("--ignore", action="append", default=[], metavar="RULES", help="do not run these rules")
     scan.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL", help="change a rule's severity")
     scan.add_argument("--option", action="append", default=[], metavar="RULE.KEY=VALUE", help="set a rule option, e.g. cpu-limit-missing.required=false")
     scan.add_argument("--workload-kind", action="append", default=[], metavar="GROUP/KIND=PATH", help="treat a custom resource as a workload, e.g. argoproj.io/Rollout=spec.template")
+    scan.add_argument("--kube-version", metavar="VERSION", help="Kubernetes version to validate for, e.g. 1.30 (default: the newest kubevet has schemas for)")
+    scan.add_argument("--crd", action="append", default=[], metavar="PATH", help="CustomResourceDefinition file or directory that validates custom resources (repeatable)")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour the text report (default: on a terminal)")
     scan.add_argument(
         "--context",
@@ -108,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule name or code")
+
+    init = sub.add_parser("init", help="write a starter .kubevet.yaml that explains each setting")
+    init.add_argument("path", nargs="?", default=".kubevet.yaml", metavar="FILE")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    completion = sub.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     return parser
 
 
@@ -122,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "init":
+            return _init(args)
+        if args.command == "completion":
+            return _completion(args, parser)
         return _explain(args)
     except KubevetError as exc:
         print(f"kubevet: error: {exc}", file=sys.stderr)
@@ -140,12 +156,34 @@ def _split(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _config(args: argparse.Namespace):
+def _file_config(args: argparse.Namespace):
+    """The configuration file's settings (or the defaults), before the command line's."""
+    from pathlib import Path
+
     from kubevet.config import Config
+    from kubevet.config_file import load
+
+    if args.no_config:
+        return Config()
+    if args.config and not os.path.isfile(args.config):
+        raise UsageError(f"--config: no such file: {args.config}")
+    config, raw = load(Path(args.config) if args.config else None)
+    args.config_exclude = raw.get("exclude", [])
+    return config
+
+
+def _config(args: argparse.Namespace):
     from kubevet.findings import Severity
 
-    config = Config(select=_split(args.select), ignore=_split(args.ignore))
-    config.fail_on = Severity.parse(args.fail_on)
+    config = _file_config(args)
+    if args.select:
+        config.select = _split(args.select)
+        config.extend_select = []
+    config.ignore = [*config.ignore, *_split(args.ignore)]
+    if args.fail_on:
+        config.fail_on = Severity.parse(args.fail_on)
+    if args.no_inline_suppressions:
+        config.inline_suppressions = False
     for item in args.severity:
         name, sep, level = item.partition("=")
         if not sep:
@@ -170,12 +208,15 @@ def _config(args: argparse.Namespace):
         except KeyError:
             raise UsageError(f"--option: unknown rule {name!r}") from None
         config.options.setdefault(name, {})[opt] = value
-    config.namespace_guardrails = list(args.namespace_guardrails)
+    config.namespace_guardrails = [*config.namespace_guardrails, *args.namespace_guardrails]
     for item in args.workload_kind:
         kind, sep, path = item.partition("=")
         if not sep:
             raise UsageError(f"--workload-kind expects GROUP/KIND=PATH, got {item!r}")
         config.workload_kinds[kind] = path
+    if args.kube_version:
+        config.kube_version = args.kube_version
+    config.crd_files = [*config.crd_files, *args.crd]
     return config
 
 
@@ -187,6 +228,7 @@ def _scan(args: argparse.Namespace) -> int:
     reports = output.plan(getattr(args, "outputs", None) or [])
     config = _config(args)
     engine = Engine(config, record_checks=any(r.format.needs_checks for r in reports))
+    _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
         sources, problems = discover(args.paths)
@@ -228,6 +270,15 @@ def _jobs(requested: int, sources) -> int:
     if len(sources) < 2 or input_size(sources) < PARALLEL_THRESHOLD:
         return 1
     return min(os.cpu_count() or 1, len(sources))
+
+
+def _kube_version_note(config) -> None:
+    """Say so when the target Kubernetes version is older than every shipped schema."""
+    from kubevet.schema.versions import older_than_schemas, parse
+
+    note = older_than_schemas(parse(config.kube_version))
+    if note:
+        print(f"kubevet: note: {note}", file=sys.stderr)
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -272,4 +323,25 @@ def _explain(args: argparse.Namespace) -> int:
     except KeyError:
         raise UsageError(f"unknown rule {args.rule!r}; `kubevet rules` lists them") from None
     sys.stdout.write(r.doc_markdown())
+    return EXIT_CLEAN
+
+
+def _init(args: argparse.Namespace) -> int:
+    from kubevet.init_config import write
+
+    try:
+        write(args.path, force=args.force)
+    except FileExistsError:
+        raise UsageError(f"{args.path} exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.path}: {exc.strerror}") from None
+    print(f"wrote {args.path}")
+    return EXIT_CLEAN
+
+
+def _completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from kubevet.completion import script
+    from kubevet.rules import all_rules
+
+    sys.stdout.write(script(args.shell, parser, [r.name for r in all_rules()]))
     return EXIT_CLEAN

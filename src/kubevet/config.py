@@ -17,6 +17,7 @@ class Config:
     """Everything that changes what a scan reports. The CLI and config files fill it in."""
 
     select: list[str] = field(default_factory=list)  # empty: the rules that are on by default
+    extend_select: list[str] = field(default_factory=list)  # selected on top of select
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)  # rule name -> severity
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name -> options
@@ -26,10 +27,12 @@ class Config:
     namespace_guardrails: list[str] = field(default_factory=list)
     inline_suppressions: bool = True  # honour kubevet.io/ignore annotations
     exemptions: list[Exemption] = field(default_factory=list)
+    kube_version: str = ""  # target Kubernetes version ("1.30"); empty: the newest with schemas
+    crd_files: list[str] = field(default_factory=list)  # CRD files/directories (--crd)
 
     def validate(self) -> None:
         """Fail with a message naming every unknown rule, option or value."""
-        for selector in [*self.select, *self.ignore]:
+        for selector in [*self.select, *self.extend_select, *self.ignore]:
             if not any(_specificity(selector, r) >= 0 for r in all_rules()):
                 raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}")
         for name in self.severity:
@@ -41,6 +44,16 @@ class Config:
                     opts[key] = r.option(key).parse(value)
                 except (KeyError, ValueError) as exc:
                     raise ConfigError(str(exc).strip("'\"")) from None
+        try:  # the target version and --crd files, checked before the scan (kubevet.schema)
+            from kubevet.schema.versions import parse
+
+            parse(self.kube_version)
+            if self.crd_files:
+                from kubevet.schema.catalog import load_crd_files
+
+                load_crd_files(self.crd_files)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     def active(self, r: Rule) -> bool:
         """Whether a rule runs: the most specific of select and ignore decides."""
@@ -48,6 +61,7 @@ class Config:
             chosen = max((_specificity(s, r) for s in self.select), default=-1)
         else:
             chosen = 0 if r.enabled else -1
+        chosen = max([chosen, *(_specificity(s, r) for s in self.extend_select)])
         dropped = max((_specificity(s, r) for s in self.ignore), default=-1)
         return chosen >= 0 and chosen > dropped
 
@@ -57,6 +71,9 @@ class Config:
 
     def options_of(self, r: Rule) -> dict[str, Any]:
         opts = r.defaults()
+        for key, value in (("kube-version", self.kube_version), ("crd-files", self.crd_files)):
+            if value and key in opts:  # scan-wide settings, for the rules that take them
+                opts[key] = value
         opts.update(self.options.get(r.name, {}))
         return opts
 

@@ -130,7 +130,7 @@ def test_syntax_error_exits_2(workdir, run_cli):
     r = scan(run_cli, "clean.yaml", "bad.yaml")
     assert r.code == 2
     assert "yaml-syntax" in r.out
-    assert r.err.startswith("kubevet: error: 1 input could not be read or parsed:\n  bad.yaml:4: YAML syntax error")
+    assert r.err.startswith("kubevet: error: 1 input could not be read or parsed:\n  bad.yaml:3: YAML syntax error")
 
 
 def test_unreadable_input_is_named_even_when_input_rules_are_not_selected(workdir, run_cli):
