@@ -1,0 +1,1 @@
+"""Schema rules: objects validated as the API server validates them (kubevet.schema)."""

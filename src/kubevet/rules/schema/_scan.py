@@ -1,0 +1,65 @@
+"""One schema analysis per scan, shared by the schema rules (SCH001, SCH002, SCH004).
+
+The rules are cluster-scope because a custom resource is validated by a CRD that may come
+anywhere in the scan, before or after it, in another file; and SCH002 reports each kind
+once per scan. Each rule asks for the analysis; the first one computes it, the others
+reuse it (same objects, same target, same --crd files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubevet.rules._base import Option
+from kubevet.schema.crd import CRD_KIND
+
+KUBE_VERSION = Option(
+    "kube-version",
+    "",
+    "Kubernetes version to validate for (1.16 to the newest shipped); set for every rule by "
+    "--kube-version or the config's kube_version. Empty: the newest version whose schemas "
+    "kubevet ships.",
+)
+CRD_FILES = Option(
+    "crd-files",
+    [],
+    "Files or directories of CustomResourceDefinitions that validate custom resources "
+    "besides the CRDs of the scan; set for every rule by --crd.",
+)
+
+
+@dataclass
+class Analysis:
+    catalog: Any
+    invalid: list = field(default_factory=list)  # (obj, message, path)
+    unknown: dict = field(default_factory=dict)  # (apiVersion, kind) -> [first obj, count, message]
+
+
+_LAST: tuple | None = None
+
+
+def analysis(ctx) -> Analysis:
+    global _LAST
+    from kubevet.schema.catalog import Catalog, load_crd_files
+    from kubevet.schema.versions import parse
+
+    objs = list(ctx.objects())
+    target = parse(ctx.option("kube-version"))
+    crd_files = tuple(ctx.option("crd-files"))
+    key = (target, crd_files, len(objs), tuple(map(id, objs)))
+    if _LAST is not None and _LAST[0] == key:
+        return _LAST[2]
+    crds = [o for o in objs if o.kind == CRD_KIND] + load_crd_files(crd_files)
+    catalog = Catalog(target, crds)
+    result = Analysis(catalog)
+    for obj in objs:
+        verdict = catalog.verdict(obj)
+        if verdict.state == "unknown":
+            entry = result.unknown.setdefault((obj.api_version, obj.kind), [obj, 0, verdict.message])
+            entry[1] += 1
+            continue
+        for message, path in catalog.validate(obj, verdict):
+            result.invalid.append((obj, message, path))
+    _LAST = (key, objs, result)  # objs keeps the ids of the key alive
+    return result
