@@ -186,12 +186,20 @@ def security_setting(template: PodTemplate, container: Container, field: str) ->
 
 
 def replicas(obj: K8sObject) -> int | None:
-    """Declared replicas of a scalable workload (Kubernetes defaults a missing value to 1)."""
-    if obj.kind not in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
+    """Declared replicas of a scalable workload.
+
+    Kubernetes defaults a missing value to 1; an OpenShift DeploymentConfig, whose field is
+    a plain integer, runs 0.
+    """
+    if obj.kind == "DeploymentConfig":
+        default = 0
+    elif obj.kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
+        default = 1
+    else:
         return None
-    value = obj.spec.get("replicas", 1)
+    value = obj.spec.get("replicas", default)
     if value is None:
-        return 1
+        return default
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
