@@ -25,7 +25,7 @@ from kubevet.rules import all_rules, lookup
 from kubevet.rules._base import WORKLOADS, Rule, RuleContext
 
 # input problems that mean the scan did not see all of its input (exit 2)
-INPUT_ERRORS = frozenset({"yaml-syntax", "file-unreadable", "yaml-limit-exceeded"})
+INPUT_ERRORS = frozenset({"yaml-syntax", "file-unreadable", "yaml-limit-exceeded", "render-error"})
 
 
 @dataclass
