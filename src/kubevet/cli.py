@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes for large scans (default: one per core for more than 8 MB of input; 1: no workers)",
     )
     scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
+    _render_arguments(scan)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["table", "json", "markdown"], default="table")
@@ -121,6 +122,46 @@ def build_parser() -> argparse.ArgumentParser:
     completion = sub.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     return parser
+
+
+def _render_arguments(scan: argparse.ArgumentParser) -> None:
+    """Flags for Helm charts and kustomizations, as `helm template` names them."""
+    group = scan.add_argument_group(
+        "Helm charts and kustomizations",
+        "charts (a directory with Chart.yaml, or a .tgz) are rendered as `helm template` would; "
+        "kustomizations are built with kustomize (see docs/helm-kustomize.md)",
+    )
+    group.add_argument("--values", action="append", default=[], metavar="FILE", help="Helm values file, merged in order (repeatable; -f is --format in kubevet)")
+    group.add_argument("--set", action="append", default=[], metavar="KEY=VAL", help="set Helm values (repeatable)")
+    group.add_argument("--set-string", action="append", default=[], metavar="KEY=VAL", help="set Helm values as strings (repeatable)")
+    group.add_argument("--set-file", action="append", default=[], metavar="KEY=PATH", help="set Helm values from files (repeatable)")
+    group.add_argument("--values-matrix", action="append", default=[], metavar="DIR|GLOB", help="render each chart once per values file of DIR (its *.yaml) or GLOB; a relative one is looked up in each chart first (e.g. ci)")
+    group.add_argument("--release-name", default="release-name", metavar="NAME", help="Helm release name (default: release-name)")
+    group.add_argument("--namespace", default="default", metavar="NS", help="Helm release namespace (default: default)")
+    group.add_argument("--api-versions", action="append", default=[], metavar="VERSION", help="Kubernetes API versions for .Capabilities.APIVersions (repeatable); --kube-version sets .Capabilities.KubeVersion")
+    group.add_argument("--include-crds", action="store_true", help="also scan the charts' crds/ directories")
+    group.add_argument("--include-tests", action="store_true", help="also scan Helm test hooks (helm.sh/hook: test), skipped by default")
+    group.add_argument("--helm-binary", metavar="PATH", help="render charts with this helm executable instead of Helm's library")
+    group.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files, charts and kustomizations matching GLOB (repeatable)")
+
+
+def _helm_options(args: argparse.Namespace, config):
+    from kubevet.loading.helm import HelmOptions
+
+    return HelmOptions(
+        values=list(args.values),
+        set=list(args.set),
+        set_string=list(args.set_string),
+        set_file=list(args.set_file),
+        release_name=args.release_name,
+        namespace=args.namespace,
+        kube_version=getattr(config, "kube_version", None) or None,
+        api_versions=_split(args.api_versions),
+        include_crds=args.include_crds,
+        include_tests=args.include_tests,
+        helm_binary=args.helm_binary,
+        values_matrix=list(args.values_matrix),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -231,10 +272,14 @@ def _scan(args: argparse.Namespace) -> int:
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
-        sources, problems = discover(args.paths)
+        sources, problems = discover(args.paths, helm=_helm_options(args, config), exclude=args.exclude)
         context, context_problems = discover(args.context) if args.context else ([], [])
-        result = engine.scan(
-            sources, [*problems, *context_problems], jobs=_jobs(args.jobs, sources), context=context
+        from kubevet.loading.rendered import scan_rendered
+
+        # engine.scan, with each render of a --values-matrix judged on its own, and findings
+        # on rendered charts and kustomizations moved to their files
+        result = scan_rendered(
+            engine, sources, [*problems, *context_problems], jobs=_jobs(args.jobs, sources), context=context
         )
         writer.write(result, engine.rules)
     sys.stdout.flush()

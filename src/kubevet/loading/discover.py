@@ -11,12 +11,19 @@ from kubevet.model import Problem, Source
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def discover(paths: Sequence[str], stdin=None) -> tuple[list[Source], list[Problem]]:
+def discover(
+    paths: Sequence[str], stdin=None, helm=None, exclude: Sequence[str] = ()
+) -> tuple[list[Source], list[Problem]]:
     """Sources for every path, in a stable order, and a Problem for each that cannot be read.
 
     Directories are walked recursively for .yaml, .yml and .json files; hidden directories
     and files (".git", ".github" ...) are skipped. ``-`` reads standard input once.
+    Helm charts and kustomizations are rendered (``helm``: a ``HelmOptions``) rather than
+    read; ``exclude`` globs leave out files, charts and kustomizations (see
+    ``kubevet.loading.rendered.expand``).
     """
+    from kubevet.loading.rendered import excluded, expand, stdin_source
+
     sources: list[Source] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -26,14 +33,14 @@ def discover(paths: Sequence[str], stdin=None) -> tuple[list[Source], list[Probl
                 continue
             seen.add("-")
             stream = stdin if stdin is not None else sys.stdin.buffer
-            sources.append(Source(None, "<stdin>", stream.read()))
+            sources.append(stdin_source(stream.read()))
             continue
-        if os.path.isdir(path):
-            for file in _walk(path):
-                key = os.path.realpath(file)
-                if key not in seen:
-                    seen.add(key)
-                    sources.append(Source(file, file))
+        if excluded(path, exclude):
+            continue
+        if os.path.exists(path) and (os.path.isdir(path) or _renderable(path)):
+            found, failed = expand(path, helm, exclude, seen, MANIFEST_SUFFIXES)
+            sources.extend(found)
+            problems.extend(failed)
         elif os.path.exists(path):
             key = os.path.realpath(path)
             if key not in seen:
@@ -42,6 +49,15 @@ def discover(paths: Sequence[str], stdin=None) -> tuple[list[Source], list[Probl
         else:
             problems.append(Problem("file-unreadable", "no such file or directory", path, 0))
     return sources, problems
+
+
+def _renderable(path: str) -> bool:
+    """A file that stands for a chart or a kustomization (.tgz, Chart.yaml, kustomization.yaml)."""
+    from kubevet.loading.helm import CHART_FILE, is_chart_archive
+    from kubevet.loading.kustomize import KUSTOMIZATION_FILES
+
+    name = os.path.basename(path)
+    return is_chart_archive(path) or name == CHART_FILE or name in KUSTOMIZATION_FILES
 
 
 def _walk(root: str) -> list[str]:

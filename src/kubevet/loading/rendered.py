@@ -1,0 +1,364 @@
+"""Sources that kubevet rendered (a Helm chart, a kustomization) and mapping findings back.
+
+A render becomes one ``RenderedSource``: the whole rendered stream, held in memory, under a
+display name unique to the render. The engine judges it like any other source and places
+findings at lines of that stream; ``finish`` then moves every finding, skipped document and
+checked object of a rendered source to the file it really comes from (a chart's template,
+a kustomization's base file), keeps the rendered position in ``Finding.extra``, and merges
+the findings that several renders of one chart (``--values-matrix``) have in common.
+
+Nothing here imports Helm or runs kustomize: the renderers live in ``helm`` and
+``kustomize``; this module only knows the ``Render`` interface they implement.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubevet.model import Document, Source
+
+
+@dataclass
+class Placement:
+    """Where a finding on a rendered object belongs in the user's files."""
+
+    file: str
+    line: int
+    column: int = 0
+    origin: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Render:
+    """What a renderer knows about one render: how to map a line of its output back.
+
+    ``group`` names the thing rendered (a chart path); renders of one group with
+    different ``label`` s (values files) are compared by ``finish``.
+    """
+
+    kind = "render"
+    group: str = ""
+    label: str | None = None
+
+    def place(self, source: RenderedSource, line: int, column: int, path: tuple = ()) -> Placement | None:
+        raise NotImplementedError
+
+    def describe(self, source: RenderedSource, line: int) -> str:
+        placed = self.place(source, line, 0)
+        return placed.origin if placed and placed.origin else source.display
+
+
+class RenderedSource(Source):
+    """Rendered output held in memory, with the render that maps it back."""
+
+    __slots__ = ("render",)
+
+    def __init__(self, display: str, data: bytes, render: Render) -> None:
+        super().__init__(None, display, data)
+        self.render = render
+        # for callers that never call finish(): the engine still names the template
+        self.origin_of = self._origin
+
+    def _origin(self, doc: Document, line: int) -> str:
+        try:
+            return self.render.describe(self, line)
+        except Exception:  # noqa: BLE001 - mapping back must never break a scan
+            return self.display
+
+
+def scan_rendered(engine, sources: Sequence[Source], problems=(), jobs: int = 1, **options):
+    """``engine.scan`` for sources that may include renders, then ``finish``.
+
+    Each render of a ``--values-matrix`` is an alternative to the others, not a part of
+    the same cluster: it is judged in a scan of its own, so that cluster rules (duplicate
+    objects, PodDisruptionBudgets and Services selecting pods ...) see its objects only.
+    Everything else is judged together, as before.
+    """
+    shared: list[Source] = []
+    alone: dict[tuple, list[Source]] = defaultdict(list)
+    for s in sources:
+        if isinstance(s, RenderedSource) and s.render.label is not None:
+            alone[(s.render.group, s.render.label)].append(s)
+        else:
+            shared.append(s)
+    result = engine.scan(shared, problems, jobs=jobs, **options)
+    for group in alone.values():
+        result.merge(engine.scan(group, (), jobs=1, **options))
+    finish(result, sources)
+    return result
+
+
+def finish(result, sources: Sequence[Source]) -> None:
+    """Move what a scan reports about rendered sources to the files they come from.
+
+    Findings, skipped documents and JUnit's checked objects keep their rule, message and
+    object; only their place changes (and ``origin`` / ``extra`` say where in the render
+    they were). Findings that every render of a ``--values-matrix`` share are reported
+    once, with the list of renders. The result is sorted again.
+    """
+    from kubevet.findings import Finding
+    from kubevet.model import Skipped
+
+    rendered = {s.display: s for s in sources if isinstance(s, RenderedSource)}
+    if not rendered:
+        return
+    for f in result.findings:
+        source = rendered.get(f.file)
+        if source is None:
+            continue
+        try:
+            placed = source.render.place(source, f.line, f.column, tuple(f.path))
+        except Exception:  # noqa: BLE001
+            placed = None
+        if placed is None:
+            continue
+        f.file, f.line, f.column = placed.file, placed.line, placed.column
+        if placed.origin:
+            f.origin = placed.origin
+        if placed.extra:
+            f.extra = {**f.extra, **placed.extra}
+    skipped = []
+    for s in result.skipped:
+        source = rendered.get(s.file)
+        placed = _place_quietly(source, s.line)
+        if placed is not None:
+            reason = s.reason if not placed.origin else f"{s.reason} ({placed.origin})"
+            s = Skipped(placed.file, placed.line, reason)
+        skipped.append(s)
+    result.skipped = skipped
+    checked = []
+    for ref, file, line, names in result.checked:
+        placed = _place_quietly(rendered.get(file), line)
+        if placed is not None:
+            file, line = placed.file, placed.line
+        checked.append((ref, file, line, names))
+    result.checked = checked
+    unreadable = []
+    for text in result.unreadable:
+        for display, source in rendered.items():
+            if text.startswith(display + ":"):
+                where, _, message = text[len(display) + 1 :].partition(": ")
+                placed = _place_quietly(source, int(where)) if where.isdigit() else None
+                if placed is not None:
+                    text = f"{placed.file}:{placed.line}: {message}" if placed.line else f"{placed.file}: {message}"
+                break
+        unreadable.append(text)
+    result.unreadable = unreadable
+    _merge_renders(result, rendered.values())
+    result.findings.sort(key=Finding.sort_key)
+    result.skipped.sort(key=lambda s: (s.file, s.line))
+    result.checked.sort(key=lambda c: (c[1], c[2]))
+
+
+def _place_quietly(source: RenderedSource | None, line: int) -> Placement | None:
+    if source is None:
+        return None
+    try:
+        return source.render.place(source, line, 0)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _merge_renders(result, sources: Iterable[RenderedSource]) -> None:
+    """One finding for what several renders of a chart report alike, listing the renders."""
+    labels: dict[str, list[str]] = defaultdict(list)
+    for s in sources:
+        if s.render.label is not None and s.render.label not in labels[s.render.group]:
+            labels[s.render.group].append(s.render.label)
+    if not any(len(v) > 1 for v in labels.values()):
+        return
+    merged: dict[tuple, Any] = {}
+    out = []
+    for f in result.findings:
+        render = f.extra.get("rendered") if f.extra else None
+        if not render or len(labels.get(render.get("group", ""), ())) < 2:
+            out.append(f)
+            continue
+        # the same complaint at the same template line (the field may differ a little:
+        # "no CPU limit" points at resources in one render, at resources.limits in another)
+        key = (render["group"], f.code, f.rule, f.file, f.line, f.message, f.obj, f.severity, f.suppressed)
+        first = merged.get(key)
+        if first is None:
+            f.extra = {**f.extra, "renders": [render["values"]]}
+            merged[key] = f
+            out.append(f)
+        elif render["values"] not in first.extra["renders"]:
+            first.extra["renders"].append(render["values"])
+    for f in merged.values():
+        group = f.extra["rendered"]["group"]
+        renders = f.extra["renders"]
+        every = len(renders) == len(labels[group])
+        f.extra["everyRender"] = every
+        if len(renders) > 1:
+            # the first render's position stays in "rendered"; the label moves to "renders"
+            f.extra["rendered"] = {k: v for k, v in f.extra["rendered"].items() if k != "values"}
+            where = f"every render ({len(renders)})" if every else f"{len(renders)} of {len(labels[group])} renders"
+            base = f.origin or ""
+            base = base.split(" [values: ", 1)[0]
+            f.origin = f"{base} [{where}: {', '.join(renders)}]"
+    result.findings = out
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def excluded(path: str, patterns: Sequence[str], root: str | None = None) -> bool:
+    """Whether ``--exclude`` patterns leave a path out.
+
+    A pattern without "/" matches any one component of the path (``vendor``,
+    ``*.tmpl.yaml``); a pattern with "/" matches the whole path, as given or relative to
+    the directory being walked, or any directory above it (``charts/legacy`` leaves out
+    everything under it). ``**/`` at the start also matches at the top.
+    """
+    if not patterns:
+        return False
+    import fnmatch
+
+    forms = {_posix(path)}
+    if root is not None:
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            forms.add(_posix(rel))
+    for pattern in patterns:
+        pat = _posix(pattern).rstrip("/")
+        if not pat:
+            continue
+        if "/" not in pat:
+            if any(fnmatch.fnmatch(part, pat) for form in forms for part in form.split("/")):
+                return True
+            continue
+        pats = {pat, pat[3:]} if pat.startswith("**/") else {pat}
+        for form in forms:
+            parts = form.split("/")
+            prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
+            if any(fnmatch.fnmatch(pre, p) for pre in prefixes for p in pats):
+                return True
+    return False
+
+
+def _posix(path: str) -> str:
+    out = path.replace(os.sep, "/")
+    while out.startswith("./"):
+        out = out[2:]
+    return out
+
+
+def stdin_source(data: bytes) -> Source:
+    """Standard input; ``helm template`` output (it has ``# Source:`` headers) is mapped
+    back to its templates when the chart is found under the working directory."""
+    from kubevet.loading.helm import stdin_render
+
+    try:
+        render = stdin_render(data)
+    except Exception:  # noqa: BLE001 - mapping back is a nicety; stdin is scanned anyway
+        render = None
+    if render is None:
+        return Source(None, "<stdin>", data)
+    return RenderedSource("<stdin>", data, render)
+
+
+def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suffixes: tuple[str, ...]):
+    """Sources for a directory or a file that may be a chart or a kustomization.
+
+    A chart directory (Chart.yaml) or a packaged chart (.tgz) is rendered; a directory
+    with a kustomization is built. Walking a directory tree: a chart directory is
+    rendered and not walked further (its templates, values and subcharts are the
+    chart's); a kustomization is built unless another kustomization of the same scan
+    includes it (it is then a base, seen through the kustomization that uses it); the
+    files a kustomization reads (resources, patches, generator inputs) and the
+    kustomization file itself are not scanned as loose manifests. Everything else is
+    scanned as files. ``exclude`` applies to files, charts and kustomizations alike.
+    """
+    from kubevet.loading import helm as helm_mod
+    from kubevet.loading import kustomize
+
+    sources: list[Source] = []
+    problems: list = []
+
+    def render_chart(chart: str) -> None:
+        key = os.path.realpath(chart)
+        if key in seen:
+            return
+        seen.add(key)
+        s, p = helm_mod.render_chart(chart, helm or helm_mod.HelmOptions())
+        sources.extend(s)
+        problems.extend(p)
+
+    def build(directory: str) -> None:
+        key = os.path.realpath(directory)
+        if key in seen:
+            return
+        seen.add(key)
+        s, p = kustomize.build(directory, (helm.helm_binary if helm else None))
+        sources.extend(s)
+        problems.extend(p)
+
+    def plain(file: str) -> None:
+        key = os.path.realpath(file)
+        if key not in seen:
+            seen.add(key)
+            sources.append(Source(file, file))
+
+    if not os.path.isdir(path):
+        name = os.path.basename(path)
+        if helm_mod.is_chart_archive(path):
+            render_chart(path)
+        elif name == helm_mod.CHART_FILE:
+            render_chart(os.path.dirname(path) or ".")
+        elif name in kustomize.KUSTOMIZATION_FILES:
+            build(os.path.dirname(path) or ".")
+        else:
+            plain(path)
+        return sources, problems
+    if helm_mod.is_chart_dir(path):
+        render_chart(path)
+        return sources, problems
+    if kustomize.is_kustomization(path):
+        # named on the command line: built even when it is another one's base
+        build(path)
+        _, owned = kustomize.references(path)
+        seen.update(owned)
+        seen.add(os.path.realpath(kustomize.kustomization_file(path) or ""))
+
+    # walk the tree: charts, kustomizations and loose files, in a stable order
+    items: list[tuple[str, str]] = []
+    kustomizations: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not excluded(os.path.join(dirpath, d), exclude, path)
+        )
+        if dirpath != path and helm_mod.is_chart_dir(dirpath):
+            items.append(("chart", dirpath))
+            dirnames[:] = []
+            continue
+        if dirpath != path and kustomize.is_kustomization(dirpath):
+            items.append(("kustomization", dirpath))
+            kustomizations.append(dirpath)
+        elif dirpath == path and kustomize.is_kustomization(dirpath):
+            kustomizations.append(dirpath)
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if name.startswith(".") or excluded(full, exclude, path):
+                continue
+            if name.lower().endswith(manifest_suffixes):
+                items.append(("file", full))
+    bases: set[str] = set()
+    owned: set[str] = set()
+    for k in kustomizations:
+        dirs, files = kustomize.references(k)
+        bases |= dirs
+        owned |= files
+        owned.add(os.path.realpath(kustomize.kustomization_file(k) or ""))
+    for kind, item in items:
+        if kind == "chart":
+            render_chart(item)
+        elif kind == "kustomization":
+            if os.path.realpath(item) not in bases:
+                build(item)
+        elif os.path.realpath(item) not in owned:
+            plain(item)
+    return sources, problems
