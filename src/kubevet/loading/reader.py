@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from kubevet.loading.yaml_decode import DecodeError, decode
+from kubevet.loading.yaml_decode import DecodeError, _json_number, compose, decode
 from kubevet.model import Document, K8sObject, Problem, Skipped, Source
 
 CHUNK_SIZE = 16 << 20
@@ -85,6 +85,9 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
     buf = first
     buf_offset = 0  # offset of buf[0] in the source
     buf_line = 0  # line number of buf[0] (0-based)
+    searched = 1  # buf has no marker to cut at before this index (buf[0] starts a document)
+    parts: list[bytes] = []  # chunks read but not yet added to buf
+    waiting = 0  # their size
     eof = False
     while True:
         if not eof:
@@ -92,14 +95,21 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
             if nxt is None:
                 eof = True
             else:
-                buf += nxt
-                # look for markers only in complete lines until the end is reached
-                if len(buf) < CHUNK_SIZE * 2:
+                parts.append(nxt)
+                waiting += len(nxt)
+                # Gather at least a chunk, and at least as much as buf holds already: a
+                # document far bigger than a chunk is then copied and searched a bounded
+                # number of times per byte, not once per chunk.
+                if waiting < CHUNK_SIZE or waiting < len(buf):
                     continue
+        if parts:
+            buf += b"".join(parts)
+            parts, waiting = [], 0
+        # look for markers only in complete lines until the end is reached
         limit = len(buf) if eof else buf.rfind(b"\n") + 1
         start = 0
         line = buf_line
-        for m in _MARKER.finditer(buf, 1, limit):
+        for m in _MARKER.finditer(buf, searched, limit):
             pos = m.start()
             if pos == start:
                 continue
@@ -126,6 +136,7 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
                     buf[start:],
                 )
             return
+        searched = max(1, limit - start)
         buf_offset += start
         buf_line = line
         buf = buf[start:]
@@ -138,10 +149,12 @@ def _read_document(
         values, duplicates = decode(data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = doc.line + (mark.line if mark else 0) + 1
-        column = (mark.column + 1) if mark else 0
-        rule = "yaml-limit-exceeded" if "maximum nesting depth" in str(exc.problem) else "yaml-syntax"
-        yield Problem(rule, _yaml_message(exc), source.display, line, column)
+        line, column = _error_position(data, mark)
+        if "maximum nesting depth" in str(exc.problem):
+            message = "YAML nested deeper than 1000 levels (libyaml's limit); refusing the document"
+            yield Problem("yaml-limit-exceeded", message, source.display, doc.line + line, column)
+            return
+        yield Problem("yaml-syntax", _yaml_message(exc, data, mark), source.display, doc.line + line, column)
         return
     except yaml.reader.ReaderError as exc:
         yield _reader_problem(source, doc, data, exc)
@@ -184,7 +197,7 @@ def _objects(source: Source, doc: Document, value: object, line: int) -> Iterato
     if kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
             item_line = _line_of(doc, ("items", i)) if doc.node is not None else line + 1
-            reason = _not_an_object(item)
+            reason = _not_an_object(item, "the item")
             if reason:
                 yield Skipped(source.display, item_line, f"{kind} item {i}: {reason}")
             else:
@@ -199,12 +212,19 @@ def _line_of(doc: Document, path: tuple) -> int:
     return PositionIndex().locate(doc, path)[0]
 
 
-def _not_an_object(value: object) -> str | None:
+def _not_an_object(value: object, what: str = "the document") -> str | None:
     if not isinstance(value, dict):
-        kind = "list" if isinstance(value, list) else type(value).__name__
-        if isinstance(value, str):
-            kind = "string"
-        return f"the document is a {kind}, not a Kubernetes object"
+        if isinstance(value, list):
+            kind = "a list"
+        elif isinstance(value, str):
+            kind = "a string"
+        elif isinstance(value, bool):
+            kind = "a boolean"
+        elif isinstance(value, (int, float)):
+            kind = "a number"
+        else:
+            kind = "null"
+        return f"{what} is {kind}, not a Kubernetes object"
     missing = [k for k in ("apiVersion", "kind") if k not in value]
     if missing:
         return "no " + " or ".join(missing) + ": not a Kubernetes object"
@@ -214,13 +234,36 @@ def _not_an_object(value: object) -> str | None:
     return None
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _error_position(data: bytes, mark) -> tuple[int, int]:
+    """1-based line and column of a syntax error in a document's bytes.
+
+    An error libyaml finds only at the end of the document (an unclosed bracket or quote)
+    is marked after its last line break, which is the line of the next document's
+    ``---``: point at the end of the document's last written line instead.
+    """
+    if mark is None:
+        return 1, 0
+    line, column = mark.line, mark.column
+    if column == 0 and line > 0 and line >= data.count(b"\n"):
+        lines = data.rstrip().split(b"\n")
+        if lines and line >= len(lines):
+            last = lines[-1].rstrip(b"\r")
+            return len(lines), len(last.decode("utf-8", "replace")) + 1
+    return line + 1, column + 1
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, data: bytes = b"", mark=None) -> str:
     parts = []
     if exc.context:
         parts.append(str(exc.context))
     if exc.problem:
         parts.append(str(exc.problem))
-    return "YAML syntax error: " + ", ".join(parts) if parts else "YAML syntax error"
+    message = "YAML syntax error: " + ", ".join(parts) if parts else "YAML syntax error"
+    if mark is not None and "cannot start any token" in str(exc.problem):
+        lines = data.split(b"\n")
+        if mark.line < len(lines) and lines[mark.line].decode("utf-8", "replace")[mark.column : mark.column + 1] == "\t":
+            message += " (a tab: YAML indents with spaces only)"
+    return message
 
 
 def _reader_problem(source: Source, doc: Document, data: bytes, exc: yaml.reader.ReaderError) -> Problem:
@@ -245,12 +288,42 @@ def _reader_problem(source: Source, doc: Document, data: bytes, exc: yaml.reader
     )
 
 
+class _NotJSON(ValueError):
+    """A number JSON cannot hold (NaN, Infinity, 1e999), which Go's encoding/json refuses."""
+
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def _json_constant(name: str) -> object:
+    raise _NotJSON(f"{name} is not a JSON value", name)
+
+
+def _json_float(text: str) -> object:
+    # kubectl decodes JSON into float64 and sends it re-encoded, as a YAML float arrives:
+    # "1.0" becomes 1
+    try:
+        return _json_number(float(text))
+    except ValueError:
+        raise _NotJSON(f"{text} is out of the range of a float64", text) from None
+
+
+def _token_position(text: str, pos: int, token: str) -> tuple[int, int]:
+    """1-based line and column of the first ``token`` written as a value after ``pos``."""
+    m = re.compile(r"[:\[,]\s*(" + re.escape(token) + r")(?![\w.])").search(text, pos)
+    at = m.start(1) if m else pos
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
 def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        yield Problem("file-unreadable", "not valid UTF-8", source.display, line)
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        message = f"not valid UTF-8 (byte 0x{data[err.start]:02X}); Kubernetes manifests must be UTF-8"
+        yield Problem("file-unreadable", message, source.display, line, column)
         return
     duplicates: list[str] = []
 
@@ -262,8 +335,10 @@ def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
             out[key] = value
         return out
 
-    decoder = json.JSONDecoder(object_pairs_hook=pairs_hook)
-    pos = 0
+    decoder = json.JSONDecoder(
+        object_pairs_hook=pairs_hook, parse_constant=_json_constant, parse_float=_json_float
+    )
+    pos = 1 if text.startswith("\ufeff") else 0  # a UTF-8 byte-order mark
     length = len(text)
     while True:
         while pos < length and text[pos] in " \t\r\n":
@@ -276,16 +351,51 @@ def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
         except json.JSONDecodeError as exc:
             yield Problem("yaml-syntax", f"JSON syntax error: {exc.msg}", source.display, exc.lineno, exc.colno)
             return
+        except _NotJSON as exc:
+            yield Problem("yaml-syntax", f"JSON syntax error: {exc}", source.display, *_token_position(text, pos, exc.token))
+            return
         byte_start = len(text[:pos].encode("utf-8"))
         byte_len = len(text[pos:end].encode("utf-8"))
         doc = Document(source, 0, line, byte_start, byte_len, json=True)
-        for key in duplicates:
+        if duplicates:
+            yield from _json_duplicates(source, doc, duplicates)
+            duplicates.clear()
+        if isinstance(value, dict) and isinstance(value.get("items"), list):
+            # a List: its items' lines come from the parser (JSON is YAML to libyaml)
+            doc.node = _json_node(doc)
+        yield from _objects(source, doc, value, line)
+        doc.node = None
+        pos = end
+
+
+def _json_node(doc: Document):
+    try:
+        nodes = compose(doc.read())
+    except yaml.YAMLError:
+        return None
+    return nodes[0] if nodes else None
+
+
+def _json_duplicates(source: Source, doc: Document, keys: list[str]) -> Iterator[Problem]:
+    """Duplicate keys of a JSON document, at their own lines when libyaml can tell."""
+    try:
+        found = decode(doc.read())[1]
+    except (yaml.YAMLError, DecodeError):
+        found = []
+    if sorted(key for _, _, key in found) == sorted(keys):
+        for line, column, key in found:
             yield Problem(
                 "yaml-duplicate-key",
                 f"duplicate key {key!r}: Kubernetes keeps only the last value",
                 source.display,
-                line + 1,
+                doc.line + line + 1,
+                column + 1,
             )
-        duplicates.clear()
-        yield from _objects(source, doc, value, line)
-        pos = end
+        return
+    for key in keys:
+        yield Problem(
+            "yaml-duplicate-key",
+            f"duplicate key {key!r}: Kubernetes keeps only the last value",
+            source.display,
+            doc.line + 1,
+        )
