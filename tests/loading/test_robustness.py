@@ -360,6 +360,30 @@ def test_chunked_streaming_of_real_files(monkeypatch, name):
     assert sum(1 for s in whole if s[0] == "object") > 5
 
 
+class _CountingMarker:
+    """reader._MARKER, counting the bytes searched for document markers."""
+
+    def __init__(self, pattern) -> None:
+        self.pattern, self.searched = pattern, 0
+
+    def finditer(self, buf, pos, endpos):
+        self.searched += max(0, endpos - pos)
+        return self.pattern.finditer(buf, pos, endpos)
+
+
+def test_a_document_bigger_than_the_chunks_is_searched_once(tmp_path, monkeypatch):
+    # one 1.2 MB document read in 64-byte chunks: the reader used to search (and copy) all
+    # of it again for every chunk, 20,000 times over
+    path = tmp_path / "big.yaml"
+    path.write_bytes((cm("big", "data:\n") + "".join(f"  k{i}: {'v' * 50}\n" for i in range(20000)) + "---\n" + cm("next")).encode())
+    counter = _CountingMarker(reader._MARKER)
+    monkeypatch.setattr(reader, "_MARKER", counter)
+    monkeypatch.setattr(reader, "CHUNK_SIZE", 64)
+    items = list(read_source(Source(str(path), "big.yaml")))
+    assert [i.name for i in items] == ["big", "next"]
+    assert counter.searched <= 2 * path.stat().st_size
+
+
 # --- positions -----------------------------------------------------------------------------------
 
 CONTAINERS = """\
