@@ -248,7 +248,19 @@ roleRef:
   name: {name}-reader
 """
 
-MIX = [DEPLOYMENT] * 4 + [SERVICE] * 2 + [CONFIGMAP] * 2 + [ROLE, ROLEBINDING]
+# one application group: 4 Deployments, 2 Services, 2 ConfigMaps, a Role and its binding
+GROUP = [
+    (DEPLOYMENT, "{g}-api"),
+    (DEPLOYMENT, "{g}-web"),
+    (DEPLOYMENT, "{g}-worker"),
+    (DEPLOYMENT, "{g}-cron"),
+    (SERVICE, "{g}-api"),
+    (SERVICE, "{g}-web"),
+    (CONFIGMAP, "{g}-api"),
+    (CONFIGMAP, "{g}-web"),
+    (ROLE, "{g}"),
+    (ROLEBINDING, "{g}"),
+]
 
 
 def generate(out: Path, objects: int, files: int, seed: int = 7) -> int:
@@ -261,12 +273,12 @@ def generate(out: Path, objects: int, files: int, seed: int = 7) -> int:
         for _ in range(per_file):
             if written >= objects:
                 break
-            template = MIX[written % len(MIX)]
-            n = written // len(MIX)
+            template, name = GROUP[written % len(GROUP)]
+            group = written // len(GROUP)
             docs.append(
                 template.format(
-                    name=f"svc-{n:05d}",
-                    ns=f"team-{n % 40:02d}",
+                    name=name.format(g=f"app-{group:05d}"),
+                    ns=f"team-{group % 40:02d}",
                     tier=rng.choice(["web", "api", "worker"]),
                     rev=rng.randint(1, 40),
                     replicas=rng.choice([2, 3, 4, 6]),

@@ -78,8 +78,10 @@ class Engine:
         self._active_names = {r.name for r in self.rules}
         self._object: list[tuple[Rule, frozenset[str] | None, RuleContext]] = []
         self._cluster: list[Rule] = []
-        retain: set[str] = set()
-        self._retain_all = False
+        # kinds whose objects cluster rules read whole, and kinds they need only the
+        # identity of (None: every kind)
+        retain: set[str] | None = set()
+        identity: set[str] | None = set()
         for r in self.rules:
             if r.scope == "object":
                 ctx = RuleContext(r, self.config.options_of(r), self.workloads, config=self.config)
@@ -87,11 +89,14 @@ class Engine:
             elif r.scope == "cluster":
                 self._cluster.append(r)
                 kinds = self._expand(r.kinds)
-                if kinds is None:
-                    self._retain_all = True
+                if r.retain == "identity":
+                    identity = None if kinds is None or identity is None else identity | kinds
                 else:
-                    retain |= kinds
-        self._retain = frozenset(retain)
+                    retain = None if kinds is None or retain is None else retain | kinds
+        self._retain_all = retain is None
+        self._retain = frozenset(retain or ())
+        self._identity_all = identity is None
+        self._identity = frozenset(identity or ())
         self._dispatch: dict[str, list[tuple[Rule, RuleContext]]] = {}
         self._applicable: dict[str, tuple[str, ...]] = {}
 
@@ -216,15 +221,21 @@ class Engine:
     ) -> list[Finding]:
         found: list[Finding] = []
         retain_all, retain = self._retain_all, self._retain
+        identity_all, identity = self._identity_all, self._identity
         index = PositionIndex()
         for item in read_source(source):
             if item.__class__ is K8sObject:
                 obj: K8sObject = item  # type: ignore[assignment]
                 if context:
                     if retain_all or obj.kind in retain:
-                        obj.context = True
-                        obj.sketch = {}
-                        retained.append(obj)
+                        kept = obj
+                    elif identity_all or obj.kind in identity:
+                        kept = obj.identity()
+                    else:
+                        continue
+                    kept.context = True
+                    kept.sketch = {}
+                    retained.append(kept)
                     continue
                 result.objects += 1
                 own: list[Finding] = []
@@ -238,6 +249,10 @@ class Engine:
                 if retain_all or obj.kind in retain:
                     obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)
+                elif identity_all or obj.kind in identity:
+                    slim = obj.identity()
+                    slim.sketch = {("metadata", "name"): index.locate(obj.doc, (*obj.base, "metadata", "name"))}
+                    retained.append(slim)
                 if self.record_checks:
                     result.checked.append(
                         (obj.ref, source.display, obj.line, self._applicable_rules(obj.kind))
@@ -392,7 +407,7 @@ class _Part:
             [[obj.data, [[list(k), v[0], v[1]] for k, v in (obj.sketch or {}).items()]] for obj in objs]
         )
         for obj in objs:
-            obj.data = obj.sketch = None  # type: ignore[assignment]
+            obj.data = obj.sketch = obj.template_cache = None  # type: ignore[assignment]
         return self
 
     def unpack(self) -> None:

@@ -67,7 +67,7 @@ class K8sObject:
 
     __slots__ = (
         "data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch", "context",
-        "suppressions",
+        "suppressions", "template_cache",
     )
 
     def __init__(self, data: dict, doc: Document, base: Path = (), line: int = 0) -> None:
@@ -91,6 +91,19 @@ class K8sObject:
         # from a --context source: it informs cluster rules but is never reported on
         self.context = False
         self.suppressions = None  # its kubevet.io/ignore annotations, once parsed (suppress.py)
+        self.template_cache = None  # (registry, pod template), set by Workloads.pod_template
+
+    def identity(self) -> K8sObject:
+        """A slim copy that keeps only what identifies the object (and where it is)."""
+        meta: dict[str, Any] = {}
+        if self.name is not None:
+            meta["name"] = self.name
+        if self.namespace is not None:
+            meta["namespace"] = self.namespace
+        data = {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta}
+        slim = K8sObject(data, self.doc, self.base, self.line)
+        slim.suppressions = self.suppressions
+        return slim
 
     @property
     def group(self) -> str:

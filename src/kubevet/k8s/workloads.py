@@ -9,7 +9,7 @@ to the dotted path of their pod template, e.g. ``argoproj.io/Rollout: spec.templ
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubevet.model import K8sObject
@@ -66,6 +66,8 @@ class PodTemplate:
     path: tuple  # the PodTemplateSpec ((), for a Pod: the object itself)
     metadata: dict
     spec: dict
+    # every container, worked out once for all the rules that ask (see containers())
+    all_containers: list[Container] | None = field(default=None, repr=False)
 
     @property
     def spec_path(self) -> tuple:
@@ -132,6 +134,15 @@ class Workloads:
         return self.paths.get((obj.group, obj.kind))
 
     def pod_template(self, obj: K8sObject) -> PodTemplate | None:
+        """The object's pod template, found once per object and registry."""
+        cached = obj.template_cache
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        template = self._find_template(obj)
+        obj.template_cache = (self, template)
+        return template
+
+    def _find_template(self, obj: K8sObject) -> PodTemplate | None:
         path = self.paths.get((obj.group, obj.kind))
         if path is None:
             return None
@@ -153,19 +164,19 @@ def containers(
     template: PodTemplate, init: bool = True, ephemeral: bool = True
 ) -> Iterator[Container]:
     """Every container of the pod, with its path; init and ephemeral ones on request."""
-    sections = ["containers"]
-    if init:
-        sections.append("initContainers")
-    if ephemeral:
-        sections.append("ephemeralContainers")
-    base = template.spec_path
-    for section in sections:
-        items = template.spec.get(section)
-        if not isinstance(items, list):
-            continue
-        for i, item in enumerate(items):
-            if isinstance(item, dict):
-                yield Container(item, (*base, section, i), section, i)
+    everything = template.all_containers
+    if everything is None:
+        everything = template.all_containers = []
+        base = template.spec_path
+        for section in ("containers", "initContainers", "ephemeralContainers"):
+            items = template.spec.get(section)
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    if isinstance(item, dict):
+                        everything.append(Container(item, (*base, section, i), section, i))
+    for c in everything:
+        if (init or c.section != "initContainers") and (ephemeral or c.section != "ephemeralContainers"):
+            yield c
 
 
 def security_setting(template: PodTemplate, container: Container, field: str) -> tuple[Any, tuple | None]:

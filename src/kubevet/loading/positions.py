@@ -84,10 +84,11 @@ _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContaine
 
 
 def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
-    """Positions of an object's fields down to three levels, and of its containers.
+    """Positions of an object's fields down to three levels, of its pod template's metadata
+    and spec keys, and of its containers.
 
     That is where cluster rules point (metadata, spec.selector, spec.replicas, a rule of a
-    Role, a container of the pod template), at a fraction of the memory of the nodes.
+    Role, the template's labels, a container), at a fraction of the memory of the nodes.
     Paths are relative to the object; call while ``doc.node`` is alive.
     """
     root = doc.node
@@ -101,14 +102,15 @@ def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
     def visit(node, path: tuple, in_containers: bool) -> None:
         cls = node.__class__
         depth = len(path)
+        # a pod template's metadata and spec keys are kept too: rules point there often
+        in_template = depth >= 2 and path[-1] in ("metadata", "spec") and path[-2] == "template"
         if cls is MappingNode:
             for key_node, value_node in node.value:
                 if key_node.__class__ is not ScalarNode:
                     continue
                 key = _key_text(key_node)
                 here = (*path, key)
-                keep = depth < _SKETCH_DEPTH or in_containers
-                if keep:
+                if depth < _SKETCH_DEPTH or in_containers or in_template:
                     mark = key_node.start_mark
                     out[here] = (line0 + mark.line + 1, mark.column + 1)
                 if in_containers:
@@ -118,7 +120,7 @@ def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
                         mark = item.start_mark
                         out[(*here, i)] = (line0 + mark.line + 1, mark.column + 1)
                         visit(item, (*here, i), True)
-                elif depth + 1 < _SKETCH_DEPTH or key in _TOWARDS_PODS:
+                elif depth + 1 < _SKETCH_DEPTH or key in _TOWARDS_PODS or (key == "metadata" and path[-1:] == ("template",)):
                     visit(value_node, here, False)
         elif cls is SequenceNode and depth < _SKETCH_DEPTH:
             for i, item in enumerate(node.value):

@@ -72,6 +72,9 @@ class Rule:
     doc: str
     options: tuple[Option, ...] = ()
     enabled: bool = True  # on by default
+    # what a cluster rule reads of the objects it sees: "full" objects, or only their
+    # "identity" (apiVersion, kind, metadata.name and namespace), which costs no memory
+    retain: str = "full"
     since: str = "0.1.0"
     module: str = ""
 
@@ -224,12 +227,15 @@ def rule(
     options: Iterable[Option] = (),
     enabled: bool = True,
     category: str | None = None,
+    retain: str = "full",
 ) -> Callable[[Callable], Callable]:
     """Register a check function as a rule; its docstring is the rule's documentation."""
     if not _CODE.match(code):
         raise ValueError(f"rule code {code!r} must be three capitals and three digits")
     if not _NAME.match(name):
         raise ValueError(f"rule name {name!r} must be kebab-case")
+    if retain not in ("full", "identity"):
+        raise ValueError(f"rule retain {retain!r} must be 'full' or 'identity'")
     if scope not in SCOPES:
         raise ValueError(f"rule scope {scope!r} must be one of {SCOPES}")
 
@@ -252,6 +258,7 @@ def rule(
             doc=fn.__doc__ or (module.__doc__ if module else "") or "",
             options=tuple(options),
             enabled=enabled,
+            retain=retain,
             module=fn.__module__,
         )
         for existing in _REGISTRY.values():

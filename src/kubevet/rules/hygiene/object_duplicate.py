@@ -2,7 +2,7 @@ from kubevet.rules._base import namespace_of, rule
 from kubevet.rules.hygiene._common import cluster_scoped
 
 
-@rule(code="HYG002", name="object-duplicate", severity="error", scope="cluster")
+@rule(code="HYG002", name="object-duplicate", severity="error", scope="cluster", retain="identity")
 def check(ctx):
     """The same object is defined twice in one scan, and one definition overwrites the other.
 
@@ -75,13 +75,13 @@ def check(ctx):
     """
     first = {}
     for obj in ctx.objects():
-        if obj.name is None:
+        if obj.name is None or obj.context:
             continue
         namespace = None if cluster_scoped(obj) else namespace_of(obj)
         key = (obj.group, obj.kind, namespace, obj.name)
         earlier = first.setdefault(key, obj)
         if earlier is not obj:
-            where = f"{earlier.doc.source.display}:{earlier.doc.line + 1}"
+            where = f"{earlier.doc.source.display}:{earlier.line}"
             name = f"{namespace}/{obj.name}" if namespace else obj.name
-            message = f"{obj.kind} {name} is defined twice; the first definition is in the document at {where}"
+            message = f"{obj.kind} {name} is defined twice; the first definition is at {where}"
             yield ctx.finding(obj, message, ("metadata", "name"))
