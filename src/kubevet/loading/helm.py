@@ -55,6 +55,7 @@ _ERROR_AT = re.compile(r"(?:at \(|template: |error calling \w+: )?([\w.@+-]+(?:/
 _YAML_LINE = re.compile(r"\byaml: line (\d+)(?::(?: column (\d+))?)?")
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _ACTION = re.compile(r"\{\{.*?\}\}")
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 class HelmUnavailable(KubevetError):
@@ -158,6 +159,12 @@ class ChartFiles:
                 archive, inner = nested
                 return f"{archive}/{inner}"
         return os.path.join(self.path, rel) if not self.archive else f"{self.path}/{rel}"
+
+    def default_values(self) -> Any:
+        """The chart's values.yaml, parsed once (only to name values keys)."""
+        if not hasattr(self, "_values"):
+            self._values = _safe_yaml(self.read("values.yaml") or b"")
+        return self._values
 
     def metadata(self) -> dict:
         data = self.read(CHART_FILE)
@@ -338,18 +345,29 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
     Returns the renders as sources and, for each render that failed, a render-error
     problem (the other renders and charts go on).
     """
+    if len(options.release_name) > 53 or not _RELEASE_NAME.match(options.release_name):
+        from kubevet.errors import UsageError
+
+        raise UsageError(f"--release-name {options.release_name!r}: Helm release names are DNS names of at most 53 characters")
     matrix = values_matrix(path, options.values_matrix) if options.values_matrix else []
     runs: list[str | None] = list(matrix) if matrix else [None]
     sources: list[RenderedSource] = []
     problems: list[Problem] = []
     files = ChartFiles(path)
+    try:
+        meta = files.metadata()
+        _check_dependencies(files, meta)
+    except RenderFailed as exc:
+        return [], [exc.problem()]
+    backend = None
     for values_file in runs:
         label = _label(path, values_file) if values_file else None
+        if options.values_matrix and not matrix:
+            label = "values.yaml"  # no --values-matrix file for this chart: its defaults, said so
         display = path if label is None else f"{path} [values: {label}]"
         try:
-            meta = files.metadata()
-            _check_dependencies(files, meta)
-            rendered = _backend(options).render(path, files, options, values_file)
+            backend = backend or _backend(options)
+            rendered = backend.render(path, files, options, values_file)
         except RenderFailed as exc:
             if label is not None:
                 exc.message = f"{exc.message} (render with values {label})"
@@ -366,6 +384,8 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
             label=label,
         )
         sources.append(RenderedSource(display, data, render))
+    if backend is not None:
+        backend.close()
     return sources, problems
 
 
@@ -465,40 +485,45 @@ class _Library:
         except OSError as exc:  # the bundled native library failed to load
             raise HelmUnavailable(f"Helm's library could not be loaded ({exc}): {INSTALL_HINT}") from None
         self.helm = helm_python
+        self._charts: dict[str, Any] = {}  # loaded once for all the renders of a matrix
+
+    def close(self) -> None:
+        for chart in self._charts.values():
+            chart.close()
+        self._charts.clear()
 
     def render(self, path: str, files: ChartFiles, options: HelmOptions, matrix_file: str | None) -> Rendered:
         helm = self.helm
-        try:
-            chart = helm.Chart.load(path)
-        except helm.HelmError as exc:
-            raise RenderFailed(f"Helm cannot load the chart: {_detail(exc)}", files.display(CHART_FILE)) from None
-        try:
-            user: dict = {}
-            sources: list[tuple[str, Any]] = [(files.display("values.yaml"), _safe_yaml(files.read("values.yaml") or b""))]
-            for vf in [*options.values, *([matrix_file] if matrix_file else [])]:
-                loaded = self._values_file(vf)
-                sources.append((vf, loaded))
-                user = _merge(user, loaded)
-            for flag, parse, exprs in (
-                ("--set", helm.parse_set_string, options.set),
-                ("--set-string", helm.parse_set_string_values, options.set_string),
-                ("--set-file", helm.parse_set_file, options.set_file),
-            ):
-                for expr in exprs:
-                    try:
-                        parsed = parse(expr)
-                    except helm.HelmError as exc:
-                        raise RenderFailed(f"{flag} {expr!r}: {_detail(exc)}", files.display(CHART_FILE)) from None
-                    sources.append((f"{flag} {expr}", parsed))
-                    user = _merge(user, parsed)
-            manifests = self._render(chart, user, options, files)
-            crds = chart.crds if options.include_crds else []
+        chart = self._charts.get(path)
+        if chart is None:
             try:
-                values = chart.merge_values(user)
-            except helm.HelmError:
-                values = user
-        finally:
-            chart.close()
+                chart = self._charts[path] = helm.Chart.load(path)
+            except helm.HelmError as exc:
+                raise RenderFailed(f"Helm cannot load the chart: {_detail(exc)}", files.display(CHART_FILE)) from None
+        user: dict = {}
+        sources: list[tuple[str, Any]] = [(files.display("values.yaml"), files.default_values())]
+        for vf in [*options.values, *([matrix_file] if matrix_file else [])]:
+            loaded = self._values_file(vf)
+            sources.append((vf, loaded))
+            user = _merge(user, loaded)
+        for flag, parse, exprs in (
+            ("--set", helm.parse_set_string, options.set),
+            ("--set-string", helm.parse_set_string_values, options.set_string),
+            ("--set-file", helm.parse_set_file, options.set_file),
+        ):
+            for expr in exprs:
+                try:
+                    parsed = parse(expr)
+                except helm.HelmError as exc:
+                    raise RenderFailed(f"{flag} {expr!r}: {_detail(exc)}", files.display(CHART_FILE)) from None
+                sources.append((f"{flag} {expr}", parsed))
+                user = _merge(user, parsed)
+        manifests = self._render(chart, user, options, files)
+        crds = chart.crds if options.include_crds else []
+        try:
+            values = chart.merge_values(user)
+        except helm.HelmError:
+            values = user
         documents: list[tuple[str, str]] = []
         for crd in crds:
             name = crd.get("filename") or crd.get("name") or "crds"
@@ -595,6 +620,9 @@ class _Binary:
             raise HelmUnavailable(f"--helm-binary {binary}: not an executable file")
         self.binary = found
 
+    def close(self) -> None:
+        pass
+
     def render(self, path: str, files: ChartFiles, options: HelmOptions, matrix_file: str | None) -> Rendered:
         cmd = [self.binary, "template", options.release_name, path, "--namespace", options.namespace]
         value_files = [*options.values, *([matrix_file] if matrix_file else [])]
@@ -628,7 +656,7 @@ class _Binary:
         documents = [(t, text) for t, text in parse_stream(proc.stdout)]
         # the values the templates saw, approximately (chart defaults and -f files merged;
         # only used to name a values key when a rendered value equals one exactly)
-        sources: list[tuple[str, Any]] = [(files.display("values.yaml"), _safe_yaml(files.read("values.yaml") or b""))]
+        sources: list[tuple[str, Any]] = [(files.display("values.yaml"), files.default_values())]
         values: dict = sources[0][1] if isinstance(sources[0][1], dict) else {}
         for vf in value_files:
             loaded = _safe_yaml_file(vf)

@@ -132,16 +132,21 @@ def build(directory: str, helm_binary: str | None = None) -> tuple[list[Rendered
         extra.append("--enable-helm")
         if helm_binary:
             extra += ["--helm-command", helm_binary]
-    try:
-        proc = subprocess.run([*base_cmd, directory, *extra], capture_output=True, timeout=300, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return [], [Problem("render-error", f"could not run kustomize: {exc}", kfile, 0)]
-    if proc.returncode != 0:
-        detail = _error_text(proc.stderr)
-        return [], [Problem("render-error", f"kustomize failed to build {directory}: {detail}", kfile, 0)]
-    data = proc.stdout
-    entries = _index(data)
-    origins = _origins(base_cmd, directory, extra, entries)
+    with tempfile.TemporaryDirectory(prefix="kubevet-kustomize-") as tmp:
+        # the build that names origins runs beside the real one (see _origins)
+        annotated = _start_annotated(base_cmd, directory, extra, tmp)
+        try:
+            proc = subprocess.run([*base_cmd, directory, *extra], capture_output=True, timeout=300, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            _stop(annotated)
+            return [], [Problem("render-error", f"could not run kustomize: {exc}", kfile, 0)]
+        if proc.returncode != 0:
+            _stop(annotated)
+            detail = _error_text(proc.stderr)
+            return [], [Problem("render-error", f"kustomize failed to build {directory}: {detail}", kfile, 0)]
+        data = proc.stdout
+        entries = _index(data)
+        origins = _origins(annotated, tmp, entries)
     render = KustomizeRender(directory, kfile, entries, origins)
     return [RenderedSource(directory, data, render)], []
 
@@ -207,44 +212,61 @@ def _field(block: bytes, key: bytes) -> str:
     return m.group(1).decode("utf-8", "replace") if m else ""
 
 
-def _origins(base_cmd: list[str], directory: str, extra: list[str], entries: list[_Doc]) -> list[dict | None]:
-    """The origin annotation of each document of the build, in build order.
+def _start_annotated(base_cmd: list[str], directory: str, extra: list[str], tmp: str):
+    """Start a build that writes origin annotations, or None.
 
-    kustomize writes it only when the kustomization asks (buildMetadata); the target is
+    kustomize writes them only when the kustomization asks (buildMetadata); the target is
     not ours to edit, so a throw-away kustomization in a temporary directory includes it
-    (by a relative path: kustomize refuses absolute ones) and asks instead. When that does
-    not work, or the two builds disagree on the objects, there are no origins.
+    (by a relative path: kustomize refuses absolute ones) and asks instead.
     """
-    target = os.path.realpath(directory)
     try:
-        with tempfile.TemporaryDirectory(prefix="kubevet-kustomize-") as tmp:
-            rel = os.path.relpath(target, tmp)
-            with open(os.path.join(tmp, "kustomization.yaml"), "w", encoding="utf-8") as fh:
-                fh.write(f"resources:\n  - {rel}\nbuildMetadata: [originAnnotations]\n")
-            proc = subprocess.run([*base_cmd, tmp, *extra], capture_output=True, timeout=300, check=False)
-            if proc.returncode != 0:
-                return [None] * len(entries)
-            from kubevet.loading.yaml_decode import decode
+        rel = os.path.relpath(os.path.realpath(directory), tmp)
+        with open(os.path.join(tmp, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+            fh.write(f"resources:\n  - {rel}\nbuildMetadata: [originAnnotations]\n")
+        return subprocess.Popen([*base_cmd, tmp, *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except (OSError, ValueError):
+        return None
 
-            values, _ = decode(proc.stdout)
-            annotated = [v for v, _ in values if v is not None]
-            if len(annotated) != len(entries):
-                return [None] * len(entries)
-            out: list[dict | None] = []
-            for doc, obj in zip(entries, annotated):
-                meta = obj.get("metadata") if isinstance(obj, dict) else None
-                if not isinstance(meta, dict) or obj.get("kind") != doc.kind or meta.get("name") != doc.name:
-                    return [None] * len(entries)
-                note = (meta.get("annotations") or {}).get("config.kubernetes.io/origin")
-                origin = _load_text(note) if isinstance(note, str) else None
-                if isinstance(origin, dict):
-                    for key in ("path", "configuredIn"):
-                        if isinstance(origin.get(key), str) and not _REMOTE.match(origin[key]):
-                            origin[key] = os.path.normpath(os.path.join(tmp, origin[key]))
-                out.append(origin if isinstance(origin, dict) else None)
-            return out
+
+def _stop(proc) -> None:
+    if proc is not None:
+        proc.kill()
+        proc.communicate()
+
+
+def _origins(proc, tmp: str, entries: list[_Doc]) -> list[dict | None]:
+    """The origin annotation of each document of the build, in build order; all None when
+    the annotated build failed or disagrees with the real one on the objects."""
+    none: list[dict | None] = [None] * len(entries)
+    if proc is None:
+        return none
+    try:
+        out, _ = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            return none
+        from kubevet.loading.yaml_decode import decode
+
+        values, _ = decode(out)
+        annotated = [v for v, _ in values if v is not None]
+        if len(annotated) != len(entries):
+            return none
+        result: list[dict | None] = []
+        for doc, obj in zip(entries, annotated):
+            meta = obj.get("metadata") if isinstance(obj, dict) else None
+            if not isinstance(meta, dict) or obj.get("kind") != doc.kind or meta.get("name") != doc.name:
+                return none
+            note = (meta.get("annotations") or {}).get("config.kubernetes.io/origin")
+            origin = _load_text(note) if isinstance(note, str) else None
+            if isinstance(origin, dict):
+                for key in ("path", "configuredIn"):
+                    if isinstance(origin.get(key), str) and not _REMOTE.match(origin[key]):
+                        # relative to the throw-away kustomization: make it absolute
+                        origin[key] = os.path.normpath(os.path.join(tmp, origin[key]))
+            result.append(origin if isinstance(origin, dict) else None)
+        return result
     except Exception:  # noqa: BLE001 - origins are a nicety; the build itself succeeded
-        return [None] * len(entries)
+        _stop(proc)
+        return none
 
 
 def _load_text(text: str) -> Any:
