@@ -247,8 +247,28 @@ def test_helm_is_imported_only_when_a_chart_is_scanned(tmp_path):
         f"main(['scan', '--exit-zero', {str(manifest)!r}])\n"
         "print('HELM', 'helm_python' in sys.modules)\n"
     )
+    code = code.replace("'helm_python' in sys.modules", "sorted(m for m in sys.modules if m.startswith(('helm_python', 'kubevet.loading.helm', 'kubevet.loading.kustomize')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "HELM False" in out
+    assert "HELM []" in out
+
+
+def test_schema_violation_is_a_render_error_at_the_schema(run_cli, tmp_path):
+    chart = tmp_path / "app"
+    shutil.copytree(APP, chart)
+    (chart / "values.schema.json").write_text('{"type": "object", "properties": {"replicaCount": {"type": "integer"}}}')
+    result, report = scan_json(run_cli, str(chart), "--set-string", "replicaCount=many")
+    assert result.code == 2
+    (f,) = [f for f in report["findings"] if f["rule"] == "render-error"]
+    assert f["file"] == f"{chart}/values.schema.json" and "replicaCount" in f["message"]
+
+
+def test_values_key_from_a_values_file_and_a_matrix_without_files(run_cli, tmp_path):
+    override = tmp_path / "override.yaml"
+    override.write_text("resources: {}\n")
+    _, report = scan_json(run_cli, str(APP), "--values", str(override), "--values-matrix", "nothing-here")
+    f = next(f for f in report["findings"] if f["rule"] == "memory-limit-missing" and "/app/templates/" in f["file"])
+    assert f["extra"]["valuesKey"] == {"key": "resources", "file": str(override)}
+    assert f["origin"].endswith("[values: values.yaml]")  # no matrix file: the chart's defaults, said so
 
 
 # --------------------------------------------------------------------------- helm binary

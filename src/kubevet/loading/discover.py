@@ -52,12 +52,13 @@ def discover(
 
 
 def _renderable(path: str) -> bool:
-    """A file that stands for a chart or a kustomization (.tgz, Chart.yaml, kustomization.yaml)."""
-    from kubevet.loading.helm import CHART_FILE, is_chart_archive
-    from kubevet.loading.kustomize import KUSTOMIZATION_FILES
+    """A file that stands for a chart or a kustomization (.tgz, Chart.yaml, kustomization.yaml).
 
+    The names are spelled out here so that scanning plain files imports no renderer."""
     name = os.path.basename(path)
-    return is_chart_archive(path) or name == CHART_FILE or name in KUSTOMIZATION_FILES
+    if name.lower().endswith((".tgz", ".tar.gz")):
+        return os.path.isfile(path)
+    return name in ("Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _walk(root: str) -> list[str]:

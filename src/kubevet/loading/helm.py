@@ -35,13 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubevet.errors import KubevetError
-from kubevet.loading.rendered import Placement, Render, RenderedSource
+from kubevet.loading.rendered import HelmOptions, Placement, Render, RenderedSource  # noqa: F401 - HelmOptions lives there
 from kubevet.model import Problem
 
 CHART_FILE = "Chart.yaml"
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
-DEFAULT_RELEASE = "release-name"
-DEFAULT_NAMESPACE = "default"
 TEST_HOOKS = frozenset({"test", "test-success", "test-failure"})
 INSTALL_HINT = (
     "pip install 'kubevet[helm]' (Helm's library, no helm binary needed), "
@@ -60,34 +58,6 @@ _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 
 class HelmUnavailable(KubevetError):
     """A chart has to be rendered and there is nothing to render it with."""
-
-
-@dataclass
-class HelmOptions:
-    """What ``helm template`` is told: values, release, capabilities, what to include."""
-
-    values: list[str] = field(default_factory=list)  # -f/--values, merged in order
-    set: list[str] = field(default_factory=list)
-    set_string: list[str] = field(default_factory=list)
-    set_file: list[str] = field(default_factory=list)
-    release_name: str = DEFAULT_RELEASE
-    namespace: str = DEFAULT_NAMESPACE
-    kube_version: str | None = None
-    api_versions: list[str] = field(default_factory=list)
-    include_crds: bool = False
-    include_tests: bool = False
-    helm_binary: str | None = None
-    values_matrix: list[str] = field(default_factory=list)  # DIR or GLOB, one render per file
-
-    def helm_kube_version(self) -> str | None:
-        """The Kubernetes version as Helm parses it: "1.29" -> "v1.29.0"."""
-        if not self.kube_version:
-            return None
-        v = self.kube_version.strip().lstrip("vV")
-        parts = v.split(".")
-        while len(parts) < 3:
-            parts.append("0")
-        return "v" + ".".join(parts)
 
 
 class RenderFailed(Exception):

@@ -23,6 +23,34 @@ from kubevet.model import Document, Source
 
 
 @dataclass
+class HelmOptions:
+    """What ``helm template`` is told: values, release, capabilities, what to include."""
+
+    values: list[str] = field(default_factory=list)  # -f/--values, merged in order
+    set: list[str] = field(default_factory=list)
+    set_string: list[str] = field(default_factory=list)
+    set_file: list[str] = field(default_factory=list)
+    release_name: str = "release-name"
+    namespace: str = "default"
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
+    include_crds: bool = False
+    include_tests: bool = False
+    helm_binary: str | None = None
+    values_matrix: list[str] = field(default_factory=list)  # DIR or GLOB, one render per file
+
+    def helm_kube_version(self) -> str | None:
+        """The Kubernetes version as Helm parses it: "1.29" -> "v1.29.0"."""
+        if not self.kube_version:
+            return None
+        v = self.kube_version.strip().lstrip("vV")
+        parts = v.split(".")
+        while len(parts) < 3:
+            parts.append("0")
+        return "v" + ".".join(parts)
+
+
+@dataclass
 class Placement:
     """Where a finding on a rendered object belongs in the user's files."""
 
@@ -250,6 +278,8 @@ def _posix(path: str) -> str:
 def stdin_source(data: bytes) -> Source:
     """Standard input; ``helm template`` output (it has ``# Source:`` headers) is mapped
     back to its templates when the chart is found under the working directory."""
+    if b"# Source: " not in data:
+        return Source(None, "<stdin>", data)
     from kubevet.loading.helm import stdin_render
 
     try:
