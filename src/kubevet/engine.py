@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,8 @@ class Engine:
         # identity of (None: every kind)
         retain: set[str] | None = set()
         identity: set[str] | None = set()
+        # rules that decide object by object what they keep: (retain function, kinds, ctx)
+        self._retain_by: list[tuple[Callable, frozenset[str] | None, RuleContext]] = []
         for r in self.rules:
             if r.scope == "object":
                 ctx = RuleContext(r, self.config.options_of(r), self.workloads, config=self.config)
@@ -89,6 +91,13 @@ class Engine:
             elif r.scope == "cluster":
                 self._cluster.append(r)
                 kinds = self._expand(r.kinds)
+                if r.early is not None or callable(r.retain):
+                    ctx = RuleContext(r, self.config.options_of(r), self.workloads, config=self.config)
+                    if r.early is not None:
+                        self._object.append((r, kinds, ctx))
+                    if callable(r.retain):
+                        self._retain_by.append((r.retain, kinds, ctx))
+                        continue
                 if r.retain == "identity":
                     identity = None if kinds is None or identity is None else identity | kinds
                 else:
@@ -220,19 +229,15 @@ class Engine:
         self, source: Source, result: ScanResult, retained: list[K8sObject], context: bool = False
     ) -> list[Finding]:
         found: list[Finding] = []
-        retain_all, retain = self._retain_all, self._retain
-        identity_all, identity = self._identity_all, self._identity
         index = PositionIndex()
         for item in read_source(source):
             if item.__class__ is K8sObject:
                 obj: K8sObject = item  # type: ignore[assignment]
+                keep = self._keep(obj)
                 if context:
-                    if retain_all or obj.kind in retain:
-                        kept = obj
-                    elif identity_all or obj.kind in identity:
-                        kept = obj.identity()
-                    else:
+                    if keep is None:
                         continue
+                    kept = obj if keep == "full" else obj.identity()
                     kept.context = True
                     kept.sketch = {}
                     retained.append(kept)
@@ -246,10 +251,10 @@ class Engine:
                 for f in own:
                     self._place_one(f, index)  # now, from the nodes the parser just built
                 found.extend(own)
-                if retain_all or obj.kind in retain:
+                if keep == "full":
                     obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)
-                elif identity_all or obj.kind in identity:
+                elif keep == "identity":
                     slim = obj.identity()
                     slim.sketch = {("metadata", "name"): index.locate(obj.doc, (*obj.base, "metadata", "name"))}
                     retained.append(slim)
@@ -312,9 +317,24 @@ class Engine:
         self._stamp(f, self._input[rule])
         return f
 
+    def _keep(self, obj: K8sObject) -> str | None:
+        """What the cluster rules need of an object: "full", "identity" or nothing."""
+        kind = obj.kind
+        if self._retain_all or kind in self._retain:
+            return "full"
+        keep = "identity" if self._identity_all or kind in self._identity else None
+        for decide, kinds, ctx in self._retain_by:
+            if kinds is None or kind in kinds:
+                wanted = decide(obj, ctx)
+                if wanted == "full":
+                    return "full"
+                keep = keep or wanted
+        return keep
+
     def _run_object_rule(self, r: Rule, ctx: RuleContext, obj: K8sObject, result: ScanResult) -> list[Finding]:
         try:
-            findings = list(r.check(obj, ctx))  # type: ignore[misc]
+            check = r.check if r.scope == "object" else r.early
+            findings = list(check(obj, ctx))  # type: ignore[misc]
         except Exception as exc:  # noqa: BLE001 - a rule bug must not end the scan
             result.crashes.append(_crash(r, obj, exc))
             return []

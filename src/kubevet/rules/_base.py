@@ -73,8 +73,12 @@ class Rule:
     options: tuple[Option, ...] = ()
     enabled: bool = True  # on by default
     # what a cluster rule reads of the objects it sees: "full" objects, or only their
-    # "identity" (apiVersion, kind, metadata.name and namespace), which costs no memory
-    retain: str = "full"
+    # "identity" (apiVersion, kind, metadata.name and namespace), which costs no memory;
+    # or a function (obj, ctx) -> "full" | "identity" | None deciding object by object
+    retain: str | Callable[..., str | None] = "full"
+    # a cluster rule may judge some objects as they stream by (early(obj, ctx), like an
+    # object rule) and keep only the others for its end-of-scan check
+    early: Callable[..., Iterable[Finding]] | None = None
     since: str = "0.1.0"
     module: str = ""
 
@@ -227,15 +231,18 @@ def rule(
     options: Iterable[Option] = (),
     enabled: bool = True,
     category: str | None = None,
-    retain: str = "full",
+    retain: str | Callable[..., str | None] = "full",
+    early: Callable[..., Iterable[Finding]] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register a check function as a rule; its docstring is the rule's documentation."""
     if not _CODE.match(code):
         raise ValueError(f"rule code {code!r} must be three capitals and three digits")
     if not _NAME.match(name):
         raise ValueError(f"rule name {name!r} must be kebab-case")
-    if retain not in ("full", "identity"):
-        raise ValueError(f"rule retain {retain!r} must be 'full' or 'identity'")
+    if not callable(retain) and retain not in ("full", "identity"):
+        raise ValueError(f"rule retain {retain!r} must be 'full', 'identity' or a function")
+    if early is not None and scope != "cluster":
+        raise ValueError("only cluster-scope rules have an early check")
     if scope not in SCOPES:
         raise ValueError(f"rule scope {scope!r} must be one of {SCOPES}")
 
@@ -259,6 +266,7 @@ def rule(
             options=tuple(options),
             enabled=enabled,
             retain=retain,
+            early=early,
             module=fn.__module__,
         )
         for existing in _REGISTRY.values():

@@ -4,6 +4,10 @@ The rules are cluster-scope because a custom resource is validated by a CRD that
 anywhere in the scan, before or after it, in another file; and SCH002 reports each kind
 once per scan. Each rule asks for the analysis; the first one computes it, the others
 reuse it (same objects, same target, same --crd files).
+
+Objects of built-in kinds (and of removed APIs) do not depend on any CRD: SCH001 judges
+them as they stream by (``early``) and ``keep`` tells the engine not to hold them for the
+end of the scan, so only CRDs, custom resources and unknown kinds are kept.
 """
 
 from __future__ import annotations
@@ -39,6 +43,42 @@ class Analysis:
 _LAST: tuple | None = None
 
 
+_BUILTIN: dict = {}  # target version -> Catalog without CRDs
+
+
+def builtin_catalog(ctx):
+    """The catalog of built-in kinds for the rule's target version, built once."""
+    from kubevet.schema.catalog import Catalog
+    from kubevet.schema.versions import parse
+
+    target = parse(ctx.option("kube-version"))
+    catalog = _BUILTIN.get(target)
+    if catalog is None:
+        catalog = _BUILTIN[target] = Catalog(target, [])
+    return catalog
+
+
+def judged_early(obj, ctx) -> bool:
+    """Whether an object's verdict needs no CRD: a built-in kind or a removed API."""
+    if obj.kind == CRD_KIND:
+        return False
+    return builtin_catalog(ctx).verdict(obj).state in ("builtin", "removed")
+
+
+def validate_early(obj, ctx):
+    """SCH001's findings for objects judged as they stream by."""
+    catalog = builtin_catalog(ctx)
+    verdict = catalog.verdict(obj)
+    if obj.kind == CRD_KIND or verdict.state not in ("builtin", "removed"):
+        return []
+    return catalog.validate(obj, verdict)
+
+
+def keep(obj, ctx) -> str | None:
+    """What the schema rules need at the end of the scan: everything not judged early."""
+    return None if judged_early(obj, ctx) else "full"
+
+
 def analysis(ctx) -> Analysis:
     global _LAST
     from kubevet.schema.catalog import Catalog, load_crd_files
@@ -54,6 +94,8 @@ def analysis(ctx) -> Analysis:
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
     for obj in objs:
+        if judged_early(obj, ctx):
+            continue  # SCH001 judged it while it streamed by; other rules kept it
         verdict = catalog.verdict(obj)
         if verdict.state == "unknown":
             entry = result.unknown.setdefault((obj.api_version, obj.kind), [obj, 0, verdict.message])

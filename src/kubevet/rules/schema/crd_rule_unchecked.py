@@ -1,8 +1,8 @@
 from kubevet.rules._base import rule
-from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis
+from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis, keep
 
 
-@rule(code="SCH004", name="crd-rule-unchecked", severity="info", scope="cluster", options=[KUBE_VERSION, CRD_FILES])
+@rule(code="SCH004", name="crd-rule-unchecked", severity="info", scope="cluster", options=[KUBE_VERSION, CRD_FILES], retain=keep)
 def check(ctx):
     """A CRD validation rule could not be evaluated, so custom resources were not checked against it.
 

@@ -1,8 +1,15 @@
+from kubevet.findings import Finding
 from kubevet.rules._base import rule
-from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis
+from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis, keep, validate_early
 
 
-@rule(code="SCH001", name="schema-invalid", severity="error", scope="cluster", options=[KUBE_VERSION, CRD_FILES])
+def early(obj, ctx):
+    """Built-in kinds need no CRD: they are validated as they stream by."""
+    for message, path in validate_early(obj, ctx):
+        yield Finding(message, path)
+
+
+@rule(code="SCH001", name="schema-invalid", severity="error", scope="cluster", options=[KUBE_VERSION, CRD_FILES], retain=keep, early=early)
 def check(ctx):
     """The API server would reject the object: it does not match its kind's schema.
 
@@ -111,3 +118,4 @@ def check(ctx):
     """
     for obj, message, path in analysis(ctx).invalid:
         yield ctx.finding(obj, message, path)
+

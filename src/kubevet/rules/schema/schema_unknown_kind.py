@@ -1,8 +1,8 @@
 from kubevet.rules._base import rule
-from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis
+from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis, keep
 
 
-@rule(code="SCH002", name="schema-unknown-kind", severity="info", scope="cluster", options=[KUBE_VERSION, CRD_FILES])
+@rule(code="SCH002", name="schema-unknown-kind", severity="info", scope="cluster", options=[KUBE_VERSION, CRD_FILES], retain=keep)
 def check(ctx):
     """kubevet has no schema for a kind, so its objects' fields were not checked.
 
