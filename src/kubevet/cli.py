@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for large scans (default: one per core for more than 8 MB of input; 1: no workers)",
     )
+    scan.add_argument(
+        "--suggest-fixes",
+        metavar="DIR",
+        help="write into DIR a ready-to-apply manifest for each namespace guardrail finding: quota, limit range, default-deny policy, disruption budget",
+    )
     scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
     _render_arguments(scan)
 
@@ -283,6 +288,8 @@ def _scan(args: argparse.Namespace) -> int:
         )
         writer.write(result, engine.rules)
     sys.stdout.flush()
+    if args.suggest_fixes:
+        _suggest_fixes(args.suggest_fixes, result, sources, context, config)
 
     for crash in result.crashes:
         print(f"kubevet: internal error: {crash}", file=sys.stderr)
@@ -299,6 +306,17 @@ def _scan(args: argparse.Namespace) -> int:
     if worst is not None and worst >= config.fail_on and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _suggest_fixes(directory: str, result, sources, context, config) -> None:
+    """Write the manifests that answer the scan's namespace guardrail findings."""
+    from kubevet import fixes
+
+    try:
+        written = fixes.write(directory, fixes.suggest(result.findings, fixes.load(sources, context), config))
+    except OSError as exc:
+        raise KubevetError(f"--suggest-fixes: cannot write to {directory}: {exc.strerror or exc}") from None
+    print(f"kubevet: wrote {len(written)} suggested manifest{'s' if len(written) != 1 else ''} to {directory}", file=sys.stderr)
 
 
 PARALLEL_THRESHOLD = 8 << 20  # below this much input, forking workers costs more than it saves
