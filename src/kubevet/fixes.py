@@ -100,26 +100,31 @@ def load(sources: Iterable[Source], context: Iterable[Source] = ()) -> list[K8sO
 
 
 def suggest(findings: Iterable[Finding], objects: list[K8sObject], config: Config) -> list[Suggestion]:
-    """A manifest for every unsuppressed finding of the rules in FIXED (one per namespace
-    and kind for the namespace rules)."""
-    wanted: dict[str, dict[str, list[Finding]]] = {name: {} for name in FIXED}
+    """A manifest for every unsuppressed finding of the rules in FIXED: one per workload
+    for pdb-missing, one per namespace and kind for the namespace rules."""
+    wanted: dict[str, dict[str, list[Finding]]] = {name: {} for name in FIXED if name != "pdb-missing"}
+    workloads_without_pdb = []
     for f in findings:
-        if f.rule in wanted and not f.suppressed:
-            key = f.extra["namespace"] if f.rule != "pdb-missing" else _ref_key(f)
-            wanted[f.rule].setdefault(key, []).append(f)
+        if f.suppressed:
+            continue
+        if f.rule == "pdb-missing":
+            workloads_without_pdb.append(f)
+        elif f.rule in wanted:
+            wanted[f.rule].setdefault(f.extra["namespace"], []).append(f)
     workloads = Workloads(parse_workload_kinds(config.workload_kinds))
     ctx = RuleContext(lookup("namespace-quota-missing"), {}, workloads, objects, config)
-    out = [_pdb(ctx, fs) for fs in wanted["pdb-missing"].values()]
+    names = _Names(ctx)
+    out = [_pdb(ctx, f, names) for f in workloads_without_pdb]
     for ns, fs in wanted["namespace-default-deny-missing"].items():
-        out.append(_default_deny(ctx, ns, fs))
+        out.append(_default_deny(ns, fs, names))
     limitranges: dict[str, Suggestion] = {}
     cpu_limit = config.options_of(lookup("namespace-limitrange-missing"))["cpu-limit"]
     for ns, fs in wanted["namespace-limitrange-missing"].items():
-        limitranges[ns] = _limitrange(ctx, ns, fs, cpu_limit)
+        limitranges[ns] = _limitrange(ctx, ns, fs, cpu_limit, names)
         out.append(limitranges[ns])
     for ns, fs in wanted["namespace-quota-missing"].items():
         extra = _as_objects(limitranges[ns]) if ns in limitranges else []
-        out.append(_quota(ctx, ns, fs, extra))
+        out.append(_quota(ctx, ns, fs, extra, names))
     return [s for s in out if s is not None]
 
 
@@ -138,38 +143,44 @@ def write(directory: str, suggestions: Sequence[Suggestion]) -> list[str]:
 # --- PodDisruptionBudget ----------------------------------------------------------------
 
 
-def _ref_key(f: Finding) -> tuple:
-    ref = f.obj
-    return (ref.kind, ref.namespace, ref.name) if ref else ()
+def _pdb(ctx: RuleContext, finding: Finding, names: _Names) -> Suggestion | None:
+    obj = _workload(ctx, finding)
+    template = ctx.pod_template(obj) if obj is not None else None
+    if template is None:
+        return None
+    selector = obj.spec.get("selector")
+    if not (isinstance(selector, dict) and not selectors.is_empty(selector) and selectors.matches(selector, template.labels)):
+        selector = {"matchLabels": dict(template.labels)}
+    ns = namespace_of(obj)
+    name = names.free("PodDisruptionBudget", ns, obj.name)
+    document = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(name, ns),
+        "spec": {"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow", "selector": selector},
+    }
+    return Suggestion(ns, "PodDisruptionBudget", name, [document], _answers([finding]))
 
 
-def _pdb(ctx: RuleContext, findings: list[Finding]) -> Suggestion | None:
-    kind, namespace, name = _ref_key(findings[0])
-    for obj in ctx.objects(kind):
-        template = ctx.pod_template(obj)
-        if obj.context or obj.namespace != namespace or obj.name != name or template is None:
-            continue
-        selector = obj.spec.get("selector")
-        if not (isinstance(selector, dict) and selectors.matches(selector, template.labels) and not selectors.is_empty(selector)):
-            selector = {"matchLabels": dict(template.labels)}
-        ns = namespace_of(obj)
-        pdb_name = _free_name(ctx, "PodDisruptionBudget", ns, name)
-        document = {
-            "apiVersion": "policy/v1",
-            "kind": "PodDisruptionBudget",
-            "metadata": _metadata(pdb_name, ns),
-            "spec": {"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow", "selector": selector},
-        }
-        return Suggestion(ns, "PodDisruptionBudget", pdb_name, [document], _answers(findings))
-    return None
+def _workload(ctx: RuleContext, finding: Finding) -> K8sObject | None:
+    """The workload a finding is about: of its kind, namespace and name, and (should the
+    scan hold several) the last one that starts before the finding in its file."""
+    ref = finding.obj
+    if ref is None:
+        return None
+    same = [o for o in ctx.objects(ref.kind) if not o.context and o.namespace == ref.namespace and o.name == ref.name]
+    before = [o for o in same if o.doc.source.display == finding.file and o.line <= finding.line]
+    if before:
+        return before[-1]
+    return same[0] if same else None
 
 
 # --- NetworkPolicy ----------------------------------------------------------------------
 
 
-def _default_deny(ctx: RuleContext, ns: str, findings: list[Finding]) -> Suggestion:
+def _default_deny(ns: str, findings: list[Finding], names: _Names) -> Suggestion:
     directions = [d for d in ("Ingress", "Egress") if any(f.extra.get("direction") == d for f in findings)]
-    name = _free_name(ctx, "NetworkPolicy", ns, "default-deny")
+    name = names.free("NetworkPolicy", ns, "default-deny")
     documents = [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -185,7 +196,7 @@ def _default_deny(ctx: RuleContext, ns: str, findings: list[Finding]) -> Suggest
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
-                "metadata": _metadata(_free_name(ctx, "NetworkPolicy", ns, "allow-dns"), ns),
+                "metadata": _metadata(names.free("NetworkPolicy", ns, "allow-dns"), ns),
                 "spec": {
                     "podSelector": {},
                     "policyTypes": ["Egress"],
@@ -199,7 +210,7 @@ def _default_deny(ctx: RuleContext, ns: str, findings: list[Finding]) -> Suggest
 # --- LimitRange -------------------------------------------------------------------------
 
 
-def _limitrange(ctx: RuleContext, ns: str, findings: list[Finding], cpu_limit: bool) -> Suggestion:
+def _limitrange(ctx: RuleContext, ns: str, findings: list[Finding], cpu_limit: bool, names: _Names) -> Suggestion:
     existing = list(ctx.objects("LimitRange", ns))
     given = {(s, r) for lr in existing for s, values in limitrange_defaults(lr).items() for r in values}
     bounds = _bounds(existing)
@@ -212,7 +223,7 @@ def _limitrange(ctx: RuleContext, ns: str, findings: list[Finding], cpu_limit: b
             request = min(parse_quantity(DEFAULTS["requests"][resource]), limit)
             request = max(request, bounds["min"].get(resource, Decimal(0)))
             item.setdefault("defaultRequest", {})[resource] = format_amount(resource, request)
-    name = _free_name(ctx, "LimitRange", ns, "defaults")
+    name = names.free("LimitRange", ns, "defaults")
     document = {
         "apiVersion": "v1",
         "kind": "LimitRange",
@@ -251,7 +262,7 @@ def _default_limit(ctx: RuleContext, ns: str, resource: str, bounds: dict) -> De
 # --- ResourceQuota ----------------------------------------------------------------------
 
 
-def _quota(ctx: RuleContext, ns: str, findings: list[Finding], suggested: list[K8sObject]) -> Suggestion:
+def _quota(ctx: RuleContext, ns: str, findings: list[Finding], suggested: list[K8sObject], names: _Names) -> Suggestion:
     existing = [q for q in ctx.objects("ResourceQuota", ns) if not quota_scoped(q)]
     capped = {QUOTA_KEYS[k][1] if k in QUOTA_KEYS else k for q in existing for k in quota_hard(q)}
     limitranges = [*ctx.objects("LimitRange", ns), *suggested]
@@ -276,7 +287,7 @@ def _quota(ctx: RuleContext, ns: str, findings: list[Finding], suggested: list[K
             continue  # a quota on limits rejects the pods of containers without one
         amount = max(_round_up(needs[key] * HEADROOM, STEP[resource]), parse_quantity(QUOTA_FLOOR[key]))
         hard[key] = format_amount(resource, amount)
-    name = _free_name(ctx, "ResourceQuota", ns, "compute")
+    name = names.free("ResourceQuota", ns, "compute")
     document = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": _metadata(name, ns), "spec": {"hard": hard}}
     return Suggestion(ns, "ResourceQuota", name, [document], _answers(findings))
 
@@ -294,9 +305,21 @@ def _metadata(name: str, ns: str) -> dict[str, Any]:
     return {"name": name} if ns == "default" else {"name": name, "namespace": ns}
 
 
-def _free_name(ctx: RuleContext, kind: str, ns: str, name: str) -> str:
-    taken = {o.name for o in ctx.objects(kind, ns)}
-    return name if name not in taken else f"kubevet-{name}"
+class _Names:
+    """Names of the suggested objects: free in their namespace, and not suggested twice."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self.suggested: set[tuple[str, str, str]] = set()
+
+    def free(self, kind: str, ns: str, name: str) -> str:
+        taken = {o.name for o in self.ctx.objects(kind, ns)} | {n for k, s, n in self.suggested if (k, s) == (kind, ns)}
+        candidate, n = name, 1
+        while candidate in taken:
+            candidate = f"kubevet-{name}" if n == 1 else f"kubevet-{name}-{n}"
+            n += 1
+        self.suggested.add((kind, ns, candidate))
+        return candidate
 
 
 def _answers(findings: list[Finding]) -> list[str]:

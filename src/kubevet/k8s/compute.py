@@ -58,15 +58,15 @@ def pod_count(ctx: RuleContext, obj: K8sObject) -> PodCount | None:
     if kind == "Job":
         return PodCount(_job_pods(spec))
     if kind == "CronJob":
-        job = (spec.get("jobTemplate") or {}).get("spec")
+        job = _field(spec, "jobTemplate").get("spec")
         if spec.get("suspend") is True or not isinstance(job, dict):
             return PodCount(0)
         return PodCount(_job_pods(job))
     if kind == "DaemonSet":
-        update = spec.get("updateStrategy") or {}
-        if not isinstance(update, dict) or update.get("type", "RollingUpdate") != "RollingUpdate":
+        update = _field(spec, "updateStrategy")
+        if update.get("type", "RollingUpdate") != "RollingUpdate":
             return PodCount(1)
-        surge = scaled_value((update.get("rollingUpdate") or {}).get("maxSurge", 0), 1, True)
+        surge = scaled_value(_field(update, "rollingUpdate").get("maxSurge", 0), 1, True)
         return PodCount(1, 1 if surge and surge > 0 else 0)
     if kind not in ("Deployment", "DeploymentConfig", "StatefulSet", "ReplicaSet", "ReplicationController"):
         return None
@@ -98,21 +98,25 @@ def _replicas(ctx: RuleContext, obj: K8sObject) -> int | None:
 
 
 def _surge(obj: K8sObject, replicas: int) -> int:
-    strategy = obj.spec.get("strategy")
-    strategy = strategy if isinstance(strategy, dict) else {}
+    strategy = _field(obj.spec, "strategy")
     if obj.kind == "Deployment":
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             return 0
-        params = strategy.get("rollingUpdate")
+        params = _field(strategy, "rollingUpdate")
     elif obj.kind == "DeploymentConfig":
         if strategy.get("type", "Rolling") != "Rolling":
             return 0
-        params = strategy.get("rollingParams")
+        params = _field(strategy, "rollingParams")
     else:
         return 0
-    params = params if isinstance(params, dict) else {}
     surge = scaled_value(params.get("maxSurge", "25%"), replicas, True)
     return surge if surge and surge > 0 else 0
+
+
+def _field(node: dict, key: str) -> dict:
+    """A map field, or an empty map when it is missing or not a map."""
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any, default: int) -> int:
