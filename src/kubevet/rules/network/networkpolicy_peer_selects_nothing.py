@@ -145,9 +145,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for i, allow in enumerate(rules_of(policy, direction)):
                 peers = allow.get(peers_key) if isinstance(allow, dict) else None
                 for j, peer in enumerate(peers if isinstance(peers, list) else []):
-                    if not isinstance(peer, dict) or "podSelector" not in peer:
+                    selector = peer.get("podSelector") if isinstance(peer, dict) else None
+                    if selector is None:
                         continue
-                    selector = peer["podSelector"]
                     namespaces = _namespaces(peer, own, defined, index)
                     if selectors.is_empty(selector) or namespaces is None:
                         continue
@@ -170,7 +170,7 @@ def _namespaces(peer: dict, own: str, defined: set[str], index: PodIndex) -> lis
     """The namespaces a peer's podSelector looks in, or None when the scan cannot know them
     all: a namespaceSelector that is not a list of names, or that names a namespace the
     scan does not define (a Namespace object) and run pods in."""
-    if "namespaceSelector" not in peer:
+    if peer.get("namespaceSelector") is None:
         return [own]
     names = _pinned_names(peer["namespaceSelector"])
     if not names or any(ns != own and (ns not in defined or not index.in_namespace(ns)) for ns in names):
