@@ -345,8 +345,9 @@ class Engine:
 
     def _run_cluster(self, retained: list[K8sObject], result: ScanResult) -> list[Finding]:
         found: list[Finding] = []
+        shared: dict = {}  # indexes the cluster rules build once and share
         for r in self._cluster:
-            ctx = RuleContext(r, self.config.options_of(r), self.workloads, retained, self.config)
+            ctx = RuleContext(r, self.config.options_of(r), self.workloads, retained, self.config, shared)
             try:
                 findings = list(r.check(ctx))  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001

@@ -14,14 +14,77 @@ from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, namespace_of
 
 
+class _LabelIndex:
+    """Items of one namespace filed under each label pair they need or have.
+
+    Matching a selector against every pod of a namespace is workloads x selectors; with
+    the index, a lookup touches only the items that share a label pair with the query.
+    """
+
+    def __init__(self) -> None:
+        self.by_pair: dict[tuple[str, str], list] = {}
+        self.unfiled: list = []  # items with no pair to file them under
+
+
+def _pairs(labels: dict) -> list[tuple[str, str]]:
+    return [(k, selectors.label_text(v)) for k, v in labels.items() if isinstance(k, str)]
+
+
+def _service_index(ctx: RuleContext, namespace: str) -> _LabelIndex:
+    """The namespace's selecting Services, each filed under one pair of its selector."""
+    key = ("services-by-selector", namespace)
+    index = ctx.shared.get(key)
+    if index is None:
+        index = ctx.shared[key] = _LabelIndex()
+        for svc in ctx.objects("Service", namespace):
+            selector = svc.spec.get("selector")
+            if isinstance(selector, dict) and selector:
+                pairs = _pairs(selector)
+                if pairs:
+                    index.by_pair.setdefault(min(pairs), []).append(svc)
+    return index
+
+
 def services_selecting(ctx: RuleContext, template: PodTemplate) -> Iterator[K8sObject]:
     """Services whose selector matches the pod template's labels (same namespace)."""
-    ns = namespace_of(template.obj)
     labels = template.labels
-    for svc in ctx.objects("Service", ns):
-        selector = svc.spec.get("selector")
-        if isinstance(selector, dict) and selector and selectors.matches_map(selector, labels):
-            yield svc
+    if not labels:
+        return
+    index = _service_index(ctx, namespace_of(template.obj))
+    for pair in _pairs(labels):
+        for svc in index.by_pair.get(pair, ()):
+            if selectors.matches_map(svc.spec["selector"], labels):
+                yield svc
+
+
+def templates_in(ctx: RuleContext, namespace: str) -> list[tuple[K8sObject, PodTemplate]]:
+    """Every object with a pod template in a namespace, with the template (cached)."""
+    key = ("templates", namespace)
+    found = ctx.shared.get(key)
+    if found is None:
+        by_ns: dict[str, list] = {}
+        for obj, template in ctx.workload_objects():
+            by_ns.setdefault(namespace_of(obj), []).append((obj, template))
+        for ns, items in by_ns.items():
+            ctx.shared[("templates", ns)] = items
+        found = ctx.shared.setdefault(key, [])
+    return found
+
+
+def templates_matching(ctx: RuleContext, namespace: str, selector: dict) -> list[tuple[K8sObject, PodTemplate]]:
+    """Pod templates of a namespace whose labels satisfy a Service-style selector map."""
+    pairs = _pairs(selector)
+    if not pairs:
+        return []
+    key = ("templates-by-label", namespace)
+    index = ctx.shared.get(key)
+    if index is None:
+        index = ctx.shared[key] = _LabelIndex()
+        for item in templates_in(ctx, namespace):
+            for pair in _pairs(item[1].labels):
+                index.by_pair.setdefault(pair, []).append(item)
+    candidates = min((index.by_pair.get(p, []) for p in pairs), key=len)
+    return [item for item in candidates if selectors.matches_map(selector, item[1].labels)]
 
 
 def serves_traffic(ctx: RuleContext, template: PodTemplate) -> bool:

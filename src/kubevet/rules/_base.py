@@ -173,13 +173,16 @@ class RuleContext:
         workloads: Workloads,
         objects: list[K8sObject] | None = None,
         config: Any = None,
+        shared: dict | None = None,
     ) -> None:
         self.rule = rule
         self.options = options
         self.workloads = workloads
         self.config = config  # the scan's Config (namespaces to judge, target version ...)
         self._objects = objects or []
-        self._by_kind: dict | None = None  # kind and (kind, namespace) -> objects
+        # indexes every cluster rule of the scan can reuse (see k8s.relations); the objects
+        # by kind and by (kind, namespace) live here too
+        self.shared: dict = shared if shared is not None else {}
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -193,13 +196,13 @@ class RuleContext:
             if namespace is None:
                 return iter(self._objects)
             return (o for o in self._objects if namespace_of(o) == namespace)
-        if self._by_kind is None:
-            by_kind: dict = {}
+        by_kind = self.shared.get("objects-by-kind")
+        if by_kind is None:
+            by_kind = self.shared["objects-by-kind"] = {}
             for obj in self._objects:
                 by_kind.setdefault(obj.kind, []).append(obj)
                 by_kind.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
-            self._by_kind = by_kind
-        return iter(self._by_kind.get(kind if namespace is None else (kind, namespace), ()))
+        return iter(by_kind.get(kind if namespace is None else (kind, namespace), ()))
 
     def workload_objects(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
         """Every object with a pod template, with that template."""
