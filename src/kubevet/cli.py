@@ -40,9 +40,9 @@ class _FormatAction(argparse.Action):
         namespace.outputs = pairs
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="kubevet",
+        prog=prog,
         description="Lint Kubernetes manifests before they reach a cluster.",
     )
     parser.add_argument("--version", action="version", version=f"kubevet {__version__}")
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         action=_FormatAction,
         dest="format",
         metavar="FORMAT",
-        help="text (default), json, sarif, junit or github; repeat for several reports",
+        help="text (default), json, sarif, junit, github or gitlab; repeat for several reports",
     )
     scan.add_argument(
         "-o",
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-config", action="store_true", help="ignore configuration files: kubevet's defaults and the command line only")
     scan.add_argument("--no-inline-suppressions", action="store_true", help="ignore kubevet.io/ignore annotations (for audits)")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the build")
+    scan.add_argument("--allow-no-objects", action="store_true", help="exit 0 rather than 2 when the input holds no Kubernetes object (for hooks given every changed YAML file)")
     scan.add_argument("--select", action="append", default=[], metavar="RULES", help="run only these rules (names, codes, code prefixes or categories; comma-separated, repeatable)")
     scan.add_argument("--ignore", action="append", default=[], metavar="RULES", help="do not run these rules")
     scan.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL", help="change a rule's severity")
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
     _render_arguments(scan)
+    _baseline_arguments(sub, scan)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["table", "json", "markdown"], default="table")
@@ -127,6 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     completion = sub.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     return parser
+
+
+def _baseline_arguments(sub, scan: argparse.ArgumentParser) -> None:
+    """`kubevet baseline` takes scan's options (copied from its parser, so the two never
+    drift apart) and writes a baseline instead of reports; `scan --baseline` reads one."""
+    import copy
+
+    baseline = sub.add_parser(
+        "baseline",
+        help="record the current findings, so that `scan --baseline FILE` fails only on new ones",
+        description="Scan as `kubevet scan` does (same options) and record the findings in a baseline file.",
+        # a copy: the parent's actions are shared, and replacing -o/-f below changes them
+        parents=[copy.deepcopy(scan)],
+        add_help=False,
+        conflict_handler="resolve",
+    )
+    baseline.add_argument("-o", "--output", dest="baseline_output", default=".kubevet-baseline.json", metavar="FILE", help="the baseline file to write (default: .kubevet-baseline.json)")
+    baseline.add_argument("-f", "--format", dest="baseline_format", help=argparse.SUPPRESS)
+    scan.add_argument("--baseline", metavar="FILE", help="report and fail only on findings that are not in FILE (written by `kubevet baseline`); the others are shown as suppressed")
 
 
 def _render_arguments(scan: argparse.ArgumentParser) -> None:
@@ -169,14 +190,14 @@ def _helm_options(args: argparse.Namespace, config):
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "kubevet") -> int:
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
-        if args.command == "scan":
+        if args.command in ("scan", "baseline"):
             return _scan(args)
         if args.command == "rules":
             return _rules(args)
@@ -196,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+
+
+def kubectl_main(argv: Sequence[str] | None = None) -> int:
+    """The kubectl plugin: kubectl runs `kubectl-vet` with the arguments after `vet`."""
+    return main(argv, prog="kubectl vet")
 
 
 def _split(values: list[str]) -> list[str]:
@@ -267,13 +293,20 @@ def _config(args: argparse.Namespace):
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from kubevet import output
+    from kubevet import baseline, output
     from kubevet.engine import Engine
     from kubevet.loading.discover import discover
 
-    reports = output.plan(getattr(args, "outputs", None) or [])
+    recording = args.command == "baseline"  # kubevet baseline: the scan, then the file
+    if recording and args.baseline_format:
+        raise UsageError("kubevet baseline writes no report (-o names the baseline file); reports come from kubevet scan")
+    reports = [] if recording else output.plan(getattr(args, "outputs", None) or [])
+    known = baseline.load(args.baseline) if getattr(args, "baseline", None) else None
     config = _config(args)
-    engine = Engine(config, record_checks=any(r.format.needs_checks for r in reports))
+    fingerprints = recording or known is not None or any(r.format.name == "gitlab" for r in reports)
+    engine = (baseline.FingerprintEngine if fingerprints else Engine)(
+        config, record_checks=any(r.format.needs_checks for r in reports)
+    )
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
@@ -286,6 +319,10 @@ def _scan(args: argparse.Namespace) -> int:
         result = scan_rendered(
             engine, sources, [*problems, *context_problems], jobs=_jobs(args.jobs, sources), context=context
         )
+        if fingerprints:
+            baseline.attach(result, os.getcwd())
+        if known is not None:
+            known.apply(result)
         writer.write(result, engine.rules)
     sys.stdout.flush()
     if args.suggest_fixes:
@@ -298,10 +335,21 @@ def _scan(args: argparse.Namespace) -> int:
         print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
         for where in result.unreadable:
             print(f"  {where}", file=sys.stderr)
-    if result.objects == 0:
+    empty = result.objects == 0 and not args.allow_no_objects
+    if empty:
         print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
-    if result.input_errors or result.objects == 0 or result.crashes:
+    if result.input_errors or empty or result.crashes:
+        if recording:
+            print(f"kubevet: error: baseline {args.baseline_output} not written", file=sys.stderr)
         return EXIT_ERROR
+    if recording:
+        items = baseline.write(args.baseline_output, result)
+        n = sum(e.count for e in items)
+        print(f"wrote {args.baseline_output}: {n} finding{'s' if n != 1 else ''}")
+        return EXIT_CLEAN
+    if known is not None and known.unused:
+        n = known.unused
+        print(f"kubevet: note: {n} finding{'s' if n != 1 else ''} of {args.baseline} no longer occur{'s' if n == 1 else ''}; `kubevet baseline` rewrites it", file=sys.stderr)
     worst = result.worst()
     if worst is not None and worst >= config.fail_on and not args.exit_zero:
         return EXIT_FINDINGS
