@@ -94,7 +94,7 @@ def test_fail_on_and_exit_zero(workdir, run_cli, level, flags, want):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-f", "xml", "pod.yaml"], "kubevet: error: unknown format 'xml' (choose from github, json, junit, sarif, text)\n"),
+        (["-f", "xml", "pod.yaml"], "kubevet: error: unknown format 'xml' (choose from github, gitlab, json, junit, sarif, text)\n"),
         (["--select", "no-such-rule", "pod.yaml"], "kubevet: error: unknown rule, code, prefix or category: 'no-such-rule'\n"),
         (["--severity", "no-such-rule=error", "pod.yaml"], "kubevet: error: --severity: unknown rule 'no-such-rule'\n"),
     ],

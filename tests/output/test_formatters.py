@@ -42,7 +42,7 @@ SELECT = [
     "cpu-limit-missing",
     "ephemeral-storage-unset",
 ]
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "json", "junit": "xml", "github": "txt"}
+EXTENSIONS = {"text": "txt", "json": "json", "sarif": "json", "junit": "xml", "github": "txt", "gitlab": "json"}
 # stands in for the working directory in the SARIF golden file (see docs/formats.md)
 SOURCE_ROOT = "/src"
 SARIF_SCHEMA = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

@@ -39,6 +39,7 @@ FORMATS = {
     "sarif": "kubevet.output.sarif",
     "junit": "kubevet.output.junit",
     "github": "kubevet.output.github",
+    "gitlab": "kubevet.output.gitlab",
 }
 ENTRY_POINT_GROUP = "kubevet.formatters"
 DOCS_URL = "https://github.com/kubevet/kubevet/blob/main/docs/rules.md"
