@@ -188,13 +188,13 @@ class Engine:
             result.findings.extend(cluster)
             result.findings.extend(self._suppression_findings(result))
             suppress.apply_exemptions(result.findings, self.config.exemptions)
+            result.findings.sort(key=Finding.sort_key)
+            result.skipped.sort(key=lambda s: (s.file, s.line))
+            result.unreadable.sort()
+            result.checked.sort(key=lambda c: (c[1], c[2]))
         finally:
             if gc_was_enabled:
                 gc.enable()
-        result.findings.sort(key=Finding.sort_key)
-        result.skipped.sort(key=lambda s: (s.file, s.line))
-        result.unreadable.sort()
-        result.checked.sort(key=lambda c: (c[1], c[2]))
         return result
 
     def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _Part:
@@ -220,8 +220,12 @@ class Engine:
         global _FORKED_ENGINE
         _FORKED_ENGINE = self
         try:
-            with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
-                return pool.map(_scan_share, shares)
+            # the workers take every share but the first, which this process scans itself
+            # meanwhile: one share fewer to send back
+            with multiprocessing.get_context("fork").Pool(len(shares) - 1) as pool:
+                pending = pool.map_async(_scan_share, shares[1:])
+                own = self._scan_sources(shares[0])
+                return [own, *pending.get()]
         finally:
             _FORKED_ENGINE = None
 

@@ -130,6 +130,9 @@ def labels_path(template: PodTemplate) -> tuple:
 # --- the pods of the scan ---------------------------------------------------------------
 
 
+_ALL_OPEN_KEYS = frozenset(key for keys in _OPEN_LABELS.values() for key in keys)
+
+
 @dataclass
 class Pods:
     """The pods of one workload: its template's labels, those its controller adds with
@@ -171,12 +174,26 @@ class PodIndex:
     """The pods of the scan and its context by namespace, and hints of pods operators create."""
 
     pods: dict[str, list[Pods]] = field(default_factory=dict)
+    # (namespace, label key, value) -> the pods carrying that label, to narrow lookups
+    by_label: dict[tuple[str, str, str], list[Pods]] = field(default_factory=dict)
     resource_names: dict[str, set[str]] = field(default_factory=dict)  # custom resources
     resource_labels: dict[str, list[dict]] = field(default_factory=dict)
     domains: set[str] = field(default_factory=set)  # API domains of custom resources and CRDs
 
     def in_namespace(self, namespace: str) -> list[Pods]:
         return self.pods.get(namespace, [])
+
+    def candidates(self, namespace: str, match_labels: Any) -> list[Pods]:
+        """Pods of the namespace that may carry these labels: those filed under the rarest
+        of its pairs (pairs on labels a controller sets are no filter); all pods when none."""
+        pairs = [
+            (k, selectors.label_text(v))
+            for k, v in (match_labels.items() if isinstance(match_labels, dict) else ())
+            if k not in _ALL_OPEN_KEYS
+        ]
+        if not pairs:
+            return self.in_namespace(namespace)
+        return min((self.by_label.get((namespace, *pair), []) for pair in pairs), key=len)
 
     def operator_may_create(self, namespace: str, selector: Any, plain_map: bool = False) -> bool:
         """Whether a selector (a LabelSelector, or with ``plain_map`` a Service's map)
@@ -194,7 +211,14 @@ class PodIndex:
 
 
 def pod_index(ctx: RuleContext) -> PodIndex:
-    """Index the pods and custom resources of the scan and its context."""
+    """Index the pods and custom resources of the scan and its context (once per scan)."""
+    index = ctx.shared.get("network-pod-index")
+    if index is None:
+        index = ctx.shared["network-pod-index"] = _build_pod_index(ctx)
+    return index
+
+
+def _build_pod_index(ctx: RuleContext) -> PodIndex:
     index = PodIndex()
     for obj in ctx.objects():
         ns = namespace_of(obj)
@@ -202,6 +226,8 @@ def pod_index(ctx: RuleContext) -> PodIndex:
             pods = pods_of(ctx, obj)
             if pods is not None:
                 index.pods.setdefault(ns, []).append(pods)
+                for key, value in pods.labels.items():
+                    index.by_label.setdefault((ns, key, selectors.label_text(value)), []).append(pods)
         elif obj.kind == "CustomResourceDefinition" and obj.group == "apiextensions.k8s.io":
             group = obj.spec.get("group")
             if isinstance(group, str):

@@ -106,7 +106,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if policy.context or selectors.is_empty(selector):
             continue
         ns = namespace_of(policy)
-        if any(pods.may_match(selector) for pods in index.in_namespace(ns)):
+        match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+        if any(pods.may_match(selector) for pods in index.candidates(ns, match_labels)):
             continue
         if not index.operator_may_create(ns, selector):
             message = f"podSelector matches no pod template in namespace {ns!r}: the policy applies to no pod"

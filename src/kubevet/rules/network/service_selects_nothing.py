@@ -104,7 +104,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if service.context or selector is None:
             continue
         ns = namespace_of(service)
-        if any(pods.may_match_map(selector) for pods in index.in_namespace(ns)):
+        if any(pods.may_match_map(selector) for pods in index.candidates(ns, selector)):
             continue
         if not index.operator_may_create(ns, selector, plain_map=True):
             message = f"selector matches no pod template in namespace {ns!r}: the Service has no endpoints"

@@ -154,7 +154,7 @@ def _selected(index: PodIndex, service) -> list[PodTemplate]:
     selector = service_selector(service)
     if selector is None:
         return []
-    pods = index.in_namespace(namespace_of(service))
+    pods = index.candidates(namespace_of(service), selector)
     return [p.template for p in pods if p.template is not None and p.may_match_map(selector)]
 
 
