@@ -6,7 +6,7 @@ from kubevet.findings import Finding
 from kubevet.k8s.relations import hpas_targeting, pdbs_selecting
 from kubevet.k8s.workloads import replicas
 from kubevet.model import K8sObject
-from kubevet.rules._base import RuleContext, namespace_of, rule
+from kubevet.rules._base import Option, RuleContext, namespace_of, rule
 
 REPLICATED_KINDS = ("Deployment", "StatefulSet")
 
@@ -17,6 +17,14 @@ REPLICATED_KINDS = ("Deployment", "StatefulSet")
     severity="error",
     kinds=(*REPLICATED_KINDS, "PodDisruptionBudget", "HorizontalPodAutoscaler"),
     scope="cluster",
+    options=[
+        Option(
+            "min-replicas",
+            2,
+            "Report workloads that run at least this many pods. 1 asks for a budget on every "
+            "Deployment and StatefulSet, single-replica ones included (as Polaris does).",
+        )
+    ],
 )
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A replicated Deployment or StatefulSet has no PodDisruptionBudget, so a node drain may stop all its pods at once.
@@ -42,8 +50,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     replicas for exactly that reason.
 
     Known differences: Polaris `missingPodDisruptionBudget` reports every Deployment and
-    StatefulSet without a budget, single-replica ones included; kubevet leaves those out,
-    since the only budget that protects a single pod also blocks every drain.
+    StatefulSet without a budget, single-replica ones included; by default kubevet leaves
+    those out, since the only budget that protects a single pod also blocks every drain.
+    `min-replicas: 1` gives Polaris' behaviour (the budget for one pod should then be
+    `maxUnavailable: 1`, which documents the intent without blocking drains).
 
     ## Example
     ```yaml
@@ -96,7 +106,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Options
-    None.
+    - `min-replicas` (int, default `2`): the fewest pods a workload must run (replicas, or
+      an autoscaler's maxReplicas) to need a budget.
 
     ## References
     - Disruptions: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
@@ -106,7 +117,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for obj, template in ctx.workload_objects():
         if obj.kind not in REPLICATED_KINDS:
             continue
-        replicated = _why_replicated(ctx, obj)
+        replicated = _why_replicated(ctx, obj, ctx.option("min-replicas"))
         if replicated is None or any(pdbs_selecting(ctx, template)):
             continue
         reason, path = replicated
@@ -114,16 +125,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(obj, message, path)
 
 
-def _why_replicated(ctx: RuleContext, obj: K8sObject) -> tuple[str, tuple] | None:
-    """Why the workload runs several pods and where that is written; None when it does not."""
+def _why_replicated(ctx: RuleContext, obj: K8sObject, least: int) -> tuple[str, tuple] | None:
+    """Why the workload runs at least ``least`` pods and where that is written; None when
+    it does not."""
     hpas = list(hpas_targeting(ctx, obj))
     for hpa in hpas:
         top = hpa.spec.get("maxReplicas")
-        if isinstance(top, int) and top >= 2:
+        if isinstance(top, int) and top >= least:
             return f"HorizontalPodAutoscaler {hpa.name!r} scales it up to {top} replicas", ("metadata", "name")
     if hpas:
-        return None  # the autoscalers own the count, and none is known to go past one pod
+        return None  # the autoscalers own the count, and none is known to reach the bound
     count = replicas(obj)
-    if count is not None and count >= 2:
-        return f"it runs {count} replicas", ("spec", "replicas")
+    if count is not None and count >= max(least, 1):
+        where = ("spec", "replicas") if "replicas" in obj.spec else ("metadata", "name")
+        return f"it runs {count} replica{'s' if count != 1 else ''}", where
     return None

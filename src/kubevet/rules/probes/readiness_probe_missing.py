@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from kubevet.findings import Finding
 from kubevet.k8s.relations import services_selecting
 from kubevet.k8s.workloads import Container, PodTemplate
-from kubevet.rules._base import WORKLOADS, RuleContext, rule
+from kubevet.rules._base import WORKLOADS, Option, RuleContext, rule
 from kubevet.rules.probes._common import long_running_containers, probe_of
 
 
@@ -15,6 +15,14 @@ from kubevet.rules.probes._common import long_running_containers, probe_of
     severity="error",
     kinds=(WORKLOADS, "Service"),
     scope="cluster",
+    options=[
+        Option(
+            "serving-only",
+            True,
+            "Report only containers that receive traffic. false: every long-running container "
+            "needs a readiness probe (as Polaris and kube-linter require).",
+        )
+    ],
 )
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A container that receives traffic has no readiness probe, so it gets requests it cannot serve.
@@ -40,9 +48,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     they can serve.
 
     Known differences: Polaris `readinessProbeMissing` and kube-linter `no-readiness-probe`
-    report every container. kubevet leaves out containers that neither declare a port nor
-    sit behind a Service (queue workers, controllers talking to the API): nothing routes
-    traffic to them, so a readiness probe would gate nothing.
+    report every container. By default kubevet leaves out containers that neither declare
+    a port nor sit behind a Service (queue workers, controllers talking to the API):
+    nothing routes traffic to them, so a readiness probe would gate nothing.
+    `serving-only: false` reports them too, as the peers do.
 
     ## Example
     ```yaml
@@ -105,7 +114,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Options
-    None.
+    - `serving-only` (bool, default `true`): set to `false` to require a readiness probe on
+      every long-running container, whether or not it receives traffic.
 
     ## References
     - Configure liveness, readiness and startup probes: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
@@ -125,6 +135,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 reason = f"it declares {_ports(c)}"
             elif c is sole and behind_service:
                 reason = behind_service
+            elif not ctx.option("serving-only"):
+                yield ctx.finding(obj, f"container {c.name!r} has no readinessProbe", c.path)
+                continue
             else:
                 continue
             yield ctx.finding(
