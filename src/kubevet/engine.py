@@ -440,9 +440,9 @@ class _Part:
             return
         import orjson
 
-        for (_, obj), (data, sketch) in zip(self.retained, orjson.loads(self.packed)):
+        for (_, obj), (data, positions) in zip(self.retained, orjson.loads(self.packed)):
             obj.data = data
-            obj.sketch = {tuple(k): (line, col) for k, line, col in sketch}
+            obj.sketch = {tuple(k): (line, col) for k, line, col in positions}
         self.packed = None
 
 

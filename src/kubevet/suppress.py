@@ -79,12 +79,12 @@ def parse(obj: K8sObject, template_path: tuple | None, lookup) -> ObjectSuppress
         if isinstance(node, dict):
             places.append(((*template_path, "metadata", "annotations"), node))
     items: list[Suppression] = []
-    for base, annotations in places:
-        if not any(isinstance(k, str) and k.startswith(PREFIX) for k in annotations):
+    for base, written in places:
+        if not any(isinstance(k, str) and k.startswith(PREFIX) for k in written):
             continue
-        reason = annotations.get(REASON)
+        reason = written.get(REASON)
         reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
-        for key, value in annotations.items():
+        for key, value in written.items():
             if not isinstance(key, str) or not (key == IGNORE or key.startswith(IGNORE + ".")):
                 continue
             container = key[len(IGNORE) + 1 :] or None if key != IGNORE else None

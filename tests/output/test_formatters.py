@@ -27,7 +27,7 @@ from kubevet.engine import Engine, ScanResult
 from kubevet.errors import UsageError
 from kubevet.findings import Finding, ObjectRef, Severity
 from kubevet.loading.discover import discover
-from kubevet.output import RenderOptions, Writer, github, text
+from kubevet.output import RenderOptions, Writer, github
 from kubevet.rules import lookup
 
 HERE = Path(__file__).parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED
+from conftest import SHARED
 from kubevet.loading.helm import HelmOptions, align, render_chart
 
 HERE = Path(__file__).resolve().parent

@@ -187,6 +187,8 @@ def security_setting(template: PodTemplate, container: Container, field: str) ->
     Returns (None, None) when neither sets it.
     """
     sc = container.data.get("securityContext")
+    if field == "windowsOptions":
+        return _windows_options(template, container)
     if isinstance(sc, dict) and sc.get(field) is not None:
         return sc[field], (*container.path, "securityContext", field)
     if field in INHERITED_SECURITY_FIELDS:
@@ -194,6 +196,22 @@ def security_setting(template: PodTemplate, container: Container, field: str) ->
         if isinstance(psc, dict) and psc.get(field) is not None:
             return psc[field], (*template.spec_path, "securityContext", field)
     return None, None
+
+
+def _windows_options(template: PodTemplate, container: Container) -> tuple[Any, tuple | None]:
+    """windowsOptions as the kubelet merges them: field by field, the container's winning."""
+    psc = template.spec.get("securityContext")
+    sc = container.data.get("securityContext")
+    pod = psc.get("windowsOptions") if isinstance(psc, dict) else None
+    own = sc.get("windowsOptions") if isinstance(sc, dict) else None
+    pod = pod if isinstance(pod, dict) else {}
+    own = own if isinstance(own, dict) else {}
+    if not pod and not own:
+        return None, None
+    merged = {**pod, **{k: v for k, v in own.items() if v is not None}}
+    if own:
+        return merged, (*container.path, "securityContext", "windowsOptions")
+    return merged, (*template.spec_path, "securityContext", "windowsOptions")
 
 
 def replicas(obj: K8sObject) -> int | None:

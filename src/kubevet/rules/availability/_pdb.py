@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubevet.k8s.relations import hpas_targeting, pdb_selects
-from kubevet.k8s.workloads import PodTemplate, replicas
+from kubevet.k8s.relations import fewest_replicas, pdb_selects, templates_in
+from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject
-from kubevet.rules._base import RuleContext, namespace_of
+from kubevet.rules._base import RuleContext
 
 
-def templates_by_namespace(ctx: RuleContext) -> dict[str, list[PodTemplate]]:
-    """The pod templates of the scan, grouped by the namespace they run in."""
-    out: dict[str, list[PodTemplate]] = {}
-    for obj, template in ctx.workload_objects():
-        out.setdefault(namespace_of(obj), []).append(template)
-    return out
+def templates_of(ctx: RuleContext, namespace: str) -> list[PodTemplate]:
+    """The pod templates of the scan that run in a namespace."""
+    return [template for _, template in templates_in(ctx, namespace)]
 
 
 def selected(pdb: K8sObject, templates: list[PodTemplate]) -> Iterator[PodTemplate]:
@@ -26,29 +23,17 @@ def selected(pdb: K8sObject, templates: list[PodTemplate]) -> Iterator[PodTempla
 
 
 def smallest_scale(ctx: RuleContext, obj: K8sObject) -> tuple[int, str] | None:
-    """The fewest pods a workload runs, and what sets that number.
+    """The fewest pods a workload runs, and what sets that number (for messages).
 
-    The lowest minReplicas (1 when unset) of the HorizontalPodAutoscalers that scale it,
-    otherwise its replicas. None when neither is a known integer (a DaemonSet, a Job, a
-    templated value).
+    None when the number is unknown (a DaemonSet, a Job, a templated value).
     """
-    scaled_by = [(_min_replicas(hpa), hpa.name) for hpa in hpas_targeting(ctx, obj)]
-    if scaled_by:
-        if any(count is None for count, _ in scaled_by):
-            return None
-        count, name = min(scaled_by, key=lambda pair: pair[0])
-        return count, f"minReplicas {count} of HorizontalPodAutoscaler {name!r}"
-    count = replicas(obj)
-    if count is None:
+    scale = fewest_replicas(ctx, obj)
+    if scale is None:
         return None
+    count, hpa = scale
+    if hpa is not None:
+        return count, f"minReplicas {count} of HorizontalPodAutoscaler {hpa.name!r}"
     return count, counted(count, "replica")
-
-
-def _min_replicas(hpa: K8sObject) -> int | None:
-    value = hpa.spec.get("minReplicas")
-    if value is None:
-        return 1
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def counted(n: int, noun: str) -> str:

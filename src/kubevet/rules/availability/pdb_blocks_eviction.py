@@ -8,7 +8,7 @@ from kubevet.k8s.quantity import percentage, scaled_value
 from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject
 from kubevet.rules._base import WORKLOADS, RuleContext, namespace_of, rule
-from kubevet.rules.availability._pdb import counted, selected, smallest_scale, templates_by_namespace
+from kubevet.rules.availability._pdb import counted, selected, smallest_scale, templates_of
 
 _HANGS = "no voluntary eviction can succeed, so a node drain never completes"
 
@@ -126,7 +126,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: Polaris `pdbDisruptionsIsZero` and `pdbMinAvailableGreaterThanHPAMinReplicas`,
       kube-linter `pdb-max-unavailable` and `pdb-min-available`.
     """
-    templates = templates_by_namespace(ctx)
     for pdb in ctx.objects("PodDisruptionBudget"):
         max_unavailable = pdb.spec.get("maxUnavailable")
         # any positive percentage of one pod or more rounds up to at least one pod
@@ -136,7 +135,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         min_available = pdb.spec.get("minAvailable")
         if min_available is None:
             continue
-        blocked = _min_available_blocks(ctx, pdb, min_available, templates.get(namespace_of(pdb), []))
+        blocked = _min_available_blocks(ctx, pdb, min_available, templates_of(ctx, namespace_of(pdb)))
         if blocked:
             yield ctx.finding(pdb, f"minAvailable {min_available} {blocked}: {_HANGS}", ("spec", "minAvailable"))
 

@@ -8,7 +8,7 @@ from kubevet.k8s.selectors import is_empty, matches_map
 from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject
 from kubevet.rules._base import WORKLOADS, RuleContext, namespace_of, rule
-from kubevet.rules.availability._pdb import selected, spec_path, templates_by_namespace
+from kubevet.rules.availability._pdb import selected, spec_path, templates_of
 
 
 @rule(
@@ -108,14 +108,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     - Peers: none of Polaris or kube-linter checks this.
     """
-    templates = templates_by_namespace(ctx)
     for pdb in ctx.objects("PodDisruptionBudget"):
         never = _never_selects(pdb)
         if never:
             yield ctx.finding(pdb, never, spec_path(pdb, "selector"))
             continue
         namespace = namespace_of(pdb)
-        in_namespace = templates.get(namespace, [])
+        in_namespace = templates_of(ctx, namespace)
         if any(selected(pdb, in_namespace)) or _selects_unseen_pods(ctx, pdb, in_namespace):
             continue
         message = f"the selector matches no pod template in namespace {namespace!r}: the budget protects nothing"
