@@ -114,7 +114,7 @@ def check(obj, ctx):
     - Deployments (ValidateDeploymentStrategy): no `rollingUpdate` with the `Recreate`
       strategy; `maxSurge` and `maxUnavailable` not both 0.
     - Services (ValidateService): ports 1-65535, named when there are several, with
-      unique names; `targetPort` a port number or an IANA service name; no `nodePort`
+      unique names (`targetPort` values are `service-target-port-undeclared`'s); no `nodePort`
       on a ClusterIP Service; `externalName` set for type ExternalName.
     - PodDisruptionBudgets: not both `minAvailable` and `maxUnavailable`.
     - HorizontalPodAutoscalers: `minReplicas` at least 1 and not above `maxReplicas`.
@@ -358,11 +358,7 @@ def _service(spec):
         number = port.get("port")
         if isinstance(number, int) and not _port_number(number):
             yield Finding(f"port {number} must be between 1 and 65535", ("spec", "ports", i, "port"))
-        target = port.get("targetPort")
-        if isinstance(target, int) and not isinstance(target, bool) and not _port_number(target):
-            yield Finding(f"targetPort {target} must be between 1 and 65535", ("spec", "ports", i, "targetPort"))
-        elif isinstance(target, str) and target and _iana_problem(target):
-            yield Finding(f"targetPort {target!r} must be a port number or an IANA service name: {_iana_problem(target)}", ("spec", "ports", i, "targetPort"))
+        # targetPort values are service-target-port-undeclared's, which resolves them too
         node_port = port.get("nodePort")
         if kind == "ClusterIP" and node_port not in (None, 0):
             yield Finding("nodePort may not be set on a ClusterIP Service", ("spec", "ports", i, "nodePort"))
