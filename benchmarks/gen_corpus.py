@@ -172,7 +172,7 @@ spec:
       volumes:
         - name: config
           configMap:
-            name: {name}-config
+            name: {group}-config
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
@@ -256,8 +256,8 @@ GROUP = [
     (DEPLOYMENT, "{g}-cron"),
     (SERVICE, "{g}-api"),
     (SERVICE, "{g}-web"),
-    (CONFIGMAP, "{g}-api"),
-    (CONFIGMAP, "{g}-web"),
+    (CONFIGMAP, "{g}"),
+    (CONFIGMAP, "{g}-extra"),
     (ROLE, "{g}"),
     (ROLEBINDING, "{g}"),
 ]
@@ -278,6 +278,7 @@ def generate(out: Path, objects: int, files: int, seed: int = 7) -> int:
             docs.append(
                 template.format(
                     name=name.format(g=f"app-{group:05d}"),
+                    group=f"app-{group:05d}",
                     ns=f"team-{group % 40:02d}",
                     tier=rng.choice(["web", "api", "worker"]),
                     rev=rng.randint(1, 40),

@@ -241,7 +241,7 @@ class Engine:
                 if context:
                     if keep is None:
                         continue
-                    kept = obj if keep == "full" else obj.identity()
+                    kept = obj if keep == "full" else obj.identity(keep if isinstance(keep, dict) else None)
                     kept.context = True
                     kept.sketch = {}
                     retained.append(kept)
@@ -258,8 +258,8 @@ class Engine:
                 if keep == "full":
                     obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)
-                elif keep == "identity":
-                    slim = obj.identity()
+                elif keep is not None:
+                    slim = obj.identity(keep if isinstance(keep, dict) else None)
                     slim.sketch = {("metadata", "name"): index.locate(obj.doc, (*obj.base, "metadata", "name"))}
                     retained.append(slim)
                 if self.record_checks:
@@ -321,18 +321,20 @@ class Engine:
         self._stamp(f, self._input[rule])
         return f
 
-    def _keep(self, obj: K8sObject) -> str | None:
-        """What the cluster rules need of an object: "full", "identity" or nothing."""
+    def _keep(self, obj: K8sObject) -> str | dict | None:
+        """What the cluster rules need of an object: "full", "identity", a projection of its
+        data (a dict a retain function chose), or nothing. Two projections make "full"."""
         kind = obj.kind
         if self._retain_all or kind in self._retain:
             return "full"
-        keep = "identity" if self._identity_all or kind in self._identity else None
+        keep: str | dict | None = "identity" if self._identity_all or kind in self._identity else None
         for decide, kinds, ctx in self._retain_by:
             if kinds is None or kind in kinds:
                 wanted = decide(obj, ctx)
-                if wanted == "full":
+                if wanted == "full" or (isinstance(wanted, dict) and isinstance(keep, dict)):
                     return "full"
-                keep = keep or wanted
+                if isinstance(wanted, dict) or keep is None:
+                    keep = wanted
         return keep
 
     def _run_object_rule(self, r: Rule, ctx: RuleContext, obj: K8sObject, result: ScanResult) -> list[Finding]:

@@ -93,14 +93,15 @@ class K8sObject:
         self.suppressions = None  # its kubevet.io/ignore annotations, once parsed (suppress.py)
         self.template_cache = None  # (registry, pod template), set by Workloads.pod_template
 
-    def identity(self) -> K8sObject:
-        """A slim copy that keeps only what identifies the object (and where it is)."""
+    def identity(self, extra: dict | None = None) -> K8sObject:
+        """A slim copy that keeps only what identifies the object (and where it is), plus
+        the top-level fields of ``extra`` (a projection a rule asked to keep)."""
         meta: dict[str, Any] = {}
         if self.name is not None:
             meta["name"] = self.name
         if self.namespace is not None:
             meta["namespace"] = self.namespace
-        data = {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta}
+        data = {**(extra or {}), "apiVersion": self.api_version, "kind": self.kind, "metadata": meta}
         slim = K8sObject(data, self.doc, self.base, self.line)
         slim.suppressions = self.suppressions
         return slim

@@ -106,6 +106,36 @@ def scan_namespaces(objects: Iterable[K8sObject]) -> dict[str, tuple[K8sObject, 
     return anchors
 
 
+# API groups Kubernetes serves itself; objects of other groups are custom resources
+BUILTIN_GROUPS = frozenset(
+    {
+        "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io",
+        "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "node.k8s.io",
+        "discovery.k8s.io", "coordination.k8s.io", "admissionregistration.k8s.io",
+        "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io",
+        "events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
+        "apps.openshift.io",
+    }
+)
+
+# what the namespace and network rules read whole; of every other object they only need
+# to know that it exists, in which namespace, and where it is written
+_READ_WHOLE = frozenset(
+    {
+        "Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "Service", "Ingress",
+        "HorizontalPodAutoscaler", "CustomResourceDefinition",
+    }
+)
+
+
+def keep_for_namespaces(obj: K8sObject, ctx: RuleContext) -> str:
+    """What the namespace and network rules keep of an object until the end of the scan:
+    the kinds they read, workloads and custom resources whole, the identity of the rest."""
+    if obj.kind in _READ_WHOLE or obj.group not in BUILTIN_GROUPS or ctx.workloads.template_path(obj) is not None:
+        return "full"
+    return "identity"
+
+
 def defined_namespaces(objects: Iterable[K8sObject]) -> list[str]:
     """Names of the namespaces the scan's own Namespace objects define."""
     return list(dict.fromkeys(o.name for o in objects if is_namespace(o) and not o.context))

@@ -74,7 +74,8 @@ class Rule:
     enabled: bool = True  # on by default
     # what a cluster rule reads of the objects it sees: "full" objects, or only their
     # "identity" (apiVersion, kind, metadata.name and namespace), which costs no memory;
-    # or a function (obj, ctx) -> "full" | "identity" | None deciding object by object
+    # or a function (obj, ctx) -> "full" | "identity" | None | dict deciding object by
+    # object, where a dict is the projection of the object's data to keep with its identity
     retain: str | Callable[..., str | None] = "full"
     # a cluster rule may judge some objects as they stream by (early(obj, ctx), like an
     # object rule) and keep only the others for its end-of-scan check

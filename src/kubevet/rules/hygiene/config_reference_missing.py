@@ -10,12 +10,26 @@ from kubevet.rules._base import WORKLOADS, Option, RuleContext, namespace_of, ru
 _DATA_FIELDS = {"ConfigMap": ("data", "binaryData"), "Secret": ("data", "stringData")}
 
 
+def _keep(obj, ctx) -> str | dict:
+    """Of a ConfigMap or Secret only the names of its keys matter: keep those, not the
+    values (they can be megabytes)."""
+    fields = _DATA_FIELDS.get(obj.kind) if obj.group == "" else None
+    if fields is None:
+        return "full"
+    return {
+        field: dict.fromkeys(k for k in obj.data[field] if isinstance(k, str))
+        for field in fields
+        if isinstance(obj.data.get(field), dict)
+    }
+
+
 @rule(
     code="HYG010",
     name="config-reference-missing",
     severity="error",
     kinds=(WORKLOADS, "ConfigMap", "Secret"),
     scope="cluster",
+    retain=_keep,
     options=[
         Option(
             "missing-objects",

@@ -3,7 +3,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kubevet.findings import Finding
-from kubevet.k8s.compute import SECTIONS, ContainerResources, format_amount, pod_amount, pod_resources
+from kubevet.k8s.compute import (
+    SECTIONS,
+    ContainerResources,
+    format_amount,
+    pod_amount,
+    pod_resources,
+)
 from kubevet.k8s.quantity import parse_quantity
 from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject

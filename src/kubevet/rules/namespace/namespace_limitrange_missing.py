@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s.compute import limitrange_defaults
-from kubevet.k8s.namespaces import judged_namespaces
+from kubevet.k8s.namespaces import judged_namespaces, keep_for_namespaces
 from kubevet.rules._base import Option, RuleContext, rule
 
 
@@ -11,6 +11,7 @@ from kubevet.rules._base import Option, RuleContext, rule
     name="namespace-limitrange-missing",
     severity="error",
     scope="cluster",
+    retain=keep_for_namespaces,
     options=[
         Option(
             "cpu-limit",

@@ -2,13 +2,13 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s.compute import QUOTA_KEYS, quota_hard, quota_scoped
-from kubevet.k8s.namespaces import judged_namespaces
+from kubevet.k8s.namespaces import judged_namespaces, keep_for_namespaces
 from kubevet.rules._base import RuleContext, rule
 
 CAPPED = {"cpu": "CPU", "memory": "memory"}
 
 
-@rule(code="NSG001", name="namespace-quota-missing", severity="error", scope="cluster")
+@rule(code="NSG001", name="namespace-quota-missing", severity="error", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A namespace has no ResourceQuota that caps its CPU and memory, so one workload can take the whole cluster.
 

@@ -12,12 +12,12 @@ from kubevet.k8s.compute import (
     quota_hard,
     quota_selects,
 )
-from kubevet.k8s.namespaces import namespace_anchor
+from kubevet.k8s.namespaces import keep_for_namespaces, namespace_anchor
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, namespace_of, rule
 
 
-@rule(code="NSG003", name="quota-exceeded", severity="error", scope="cluster")
+@rule(code="NSG003", name="quota-exceeded", severity="error", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """The workloads of a namespace need more than its ResourceQuota allows, so some of their pods will be rejected.
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubevet.k8s import selectors
+from kubevet.k8s.namespaces import BUILTIN_GROUPS
 from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, namespace_of
@@ -31,16 +32,6 @@ EVERYWHERE = ("0.0.0.0/0", "::/0")
 
 # API groups served by Kubernetes itself (and OpenShift's built-in workloads): their
 # objects create no pods beyond the workloads kubevet models
-BUILTIN_GROUPS = frozenset(
-    {
-        "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io",
-        "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "node.k8s.io",
-        "discovery.k8s.io", "coordination.k8s.io", "admissionregistration.k8s.io",
-        "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io",
-        "events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
-        "apps.openshift.io",
-    }
-)
 # label-key domains of Kubernetes itself, shared by built-in and custom APIs alike
 KUBERNETES_DOMAINS = frozenset({"k8s.io", "kubernetes.io"})
 

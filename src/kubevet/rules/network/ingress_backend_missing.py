@@ -2,12 +2,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubevet.findings import Finding
+from kubevet.k8s.namespaces import keep_for_namespaces
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, namespace_of, rule
 from kubevet.rules.network._common import pod_index
 
 
-@rule(code="NET007", name="ingress-backend-missing", severity="error", scope="cluster")
+@rule(code="NET007", name="ingress-backend-missing", severity="error", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """An Ingress routes to a Service that is not in the scan, or to a port that Service does not have.
 

@@ -2,13 +2,19 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s import selectors
-from kubevet.k8s.namespaces import judged_namespaces
+from kubevet.k8s.namespaces import judged_namespaces, keep_for_namespaces
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, rule
-from kubevet.rules.network._common import DIRECTIONS, allows_everything, pod_selector, policy_types, rules_of
+from kubevet.rules.network._common import (
+    DIRECTIONS,
+    allows_everything,
+    pod_selector,
+    policy_types,
+    rules_of,
+)
 
 
-@rule(code="NET001", name="namespace-default-deny-missing", severity="error", scope="cluster")
+@rule(code="NET001", name="namespace-default-deny-missing", severity="error", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A namespace has no default-deny NetworkPolicy, so its pods accept (or open) any connection no policy forbids.
 

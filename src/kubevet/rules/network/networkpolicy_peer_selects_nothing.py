@@ -3,12 +3,18 @@ from typing import Any
 
 from kubevet.findings import Finding
 from kubevet.k8s import selectors
-from kubevet.k8s.namespaces import NAME_LABEL, defined_namespaces
+from kubevet.k8s.namespaces import NAME_LABEL, defined_namespaces, keep_for_namespaces
 from kubevet.rules._base import RuleContext, namespace_of, rule
-from kubevet.rules.network._common import DIRECTIONS, RULES, PodIndex, pod_index, rules_of
+from kubevet.rules.network._common import (
+    DIRECTIONS,
+    RULES,
+    PodIndex,
+    pod_index,
+    rules_of,
+)
 
 
-@rule(code="NET004", name="networkpolicy-peer-selects-nothing", severity="warning", scope="cluster")
+@rule(code="NET004", name="networkpolicy-peer-selects-nothing", severity="warning", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A NetworkPolicy rule allows traffic from or to a podSelector that matches no pod, so it allows nothing.
 

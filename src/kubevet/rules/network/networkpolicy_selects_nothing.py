@@ -2,11 +2,12 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s import selectors
+from kubevet.k8s.namespaces import keep_for_namespaces
 from kubevet.rules._base import RuleContext, namespace_of, rule
 from kubevet.rules.network._common import pod_index, pod_selector
 
 
-@rule(code="NET003", name="networkpolicy-selects-nothing", severity="warning", scope="cluster")
+@rule(code="NET003", name="networkpolicy-selects-nothing", severity="warning", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A NetworkPolicy's podSelector matches no pod template of its namespace, so the policy protects nothing.
 

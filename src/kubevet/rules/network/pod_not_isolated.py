@@ -2,7 +2,14 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.rules._base import WORKLOADS, Option, RuleContext, namespace_of, rule
-from kubevet.rules.network._common import DIRECTIONS, labels_path, pod_selector, pods_of, policy_types, running_workloads
+from kubevet.rules.network._common import (
+    DIRECTIONS,
+    labels_path,
+    pod_selector,
+    pods_of,
+    policy_types,
+    running_workloads,
+)
 
 EXPOSURE = {
     "Ingress": "any pod or address may connect to them",

@@ -1,11 +1,12 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
+from kubevet.k8s.namespaces import keep_for_namespaces
 from kubevet.rules._base import RuleContext, namespace_of, rule
 from kubevet.rules.network._common import pod_index, service_selector
 
 
-@rule(code="NET005", name="service-selects-nothing", severity="error", scope="cluster")
+@rule(code="NET005", name="service-selects-nothing", severity="error", scope="cluster", retain=keep_for_namespaces)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A Service's selector matches no pod template of its namespace, so it has no endpoints.
 
