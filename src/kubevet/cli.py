@@ -310,7 +310,8 @@ def _scan(args: argparse.Namespace) -> int:
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
-        sources, problems = discover(args.paths, helm=_helm_options(args, config), exclude=args.exclude)
+        exclude = [*getattr(args, "config_exclude", []), *args.exclude]  # the file's, then the flag's
+        sources, problems = discover(args.paths, helm=_helm_options(args, config), exclude=exclude)
         context, context_problems = discover(args.context) if args.context else ([], [])
         from kubevet.loading.rendered import scan_rendered
 

@@ -188,3 +188,12 @@ def test_schema_accepts_the_starter_and_rejects_unknown_keys():
     assert list(validator.iter_errors({"selct": []}))
     assert list(validator.iter_errors({"rules": {"cpu-limit-missing": {"requird": True}}}))
     assert not list(validator.iter_errors({"rules": {"RES004": {"required": False}}}))
+
+
+def test_exclude_from_the_configuration_file(project, run_cli):
+    (project / "vendor").mkdir()
+    (project / "vendor" / "third-party.yaml").write_text(POD.replace("name: api", "name: vendored"))
+    assert '"vendored"' in run_cli("scan", ".", "--select", "RES006", "-f", "json").out
+    write(project / ".kubevet.yaml", "exclude: ['vendor/*']\n")
+    r = run_cli("scan", ".", "--select", "RES006", "-f", "json")
+    assert r.code == 0 and '"vendored"' not in r.out and '"api"' in r.out
