@@ -119,6 +119,11 @@ def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["table", "json", "markdown"], default="table")
 
+    rbac = sub.add_parser("rbac", help="print what each ServiceAccount may do, and the bindings that allow it")
+    rbac.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
+    rbac.add_argument("--context", action="append", default=[], metavar="PATH", help="manifests of the surroundings (roles, bindings, ServiceAccounts) that count, but list no account of their own")
+    rbac.add_argument("--format", choices=["text", "json"], default="text")
+
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule name or code")
 
@@ -201,6 +206,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubevet") -> int:
             return _scan(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "rbac":
+            from kubevet.rbac_report import run
+
+            return run(args.paths, args.context, args.format)
         if args.command == "init":
             return _init(args)
         if args.command == "completion":
