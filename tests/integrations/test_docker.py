@@ -216,10 +216,9 @@ def python312() -> str | None:
 
 
 def test_the_image_stage_installs_binary_wheels_only_and_runs(wheel, tmp_path):
-    """The image stage's RUN, in a Python 3.12 virtualenv standing in for python:3.12-slim."""
-    python = python312()
-    if python is None:
-        pytest.skip("no Python 3.12 here to stand in for the image's")
+    """The image stage's RUN, in a fresh virtualenv standing in for python:3.12-slim (a
+    Python 3.12 when one is at hand, else the running interpreter)."""
+    python = python312() or sys.executable
     venv = tmp_path / "image"
     subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True)
     (run,) = [c.value[0] for c in stages()[-1] if c.cmd == "RUN"]

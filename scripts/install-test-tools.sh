@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System tools that some tests drive for real, installed from Debian's packages when they
+# are missing: kubectl (kustomize builds, YAML typing checked against kubectl, the kubectl
+# plugin) and shellcheck (the GitHub Action's scripts). Python packages come from pip.
+set -euo pipefail
+missing=()
+command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ "${#missing[@]}" -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing ${missing[*]} from Debian's packages" >&2
+$sudo apt-get update -qq
+for tool in "${missing[@]}"; do
+    if [ "$tool" = kubectl ]; then
+        # the kubectl package where a Kubernetes repository is configured, Debian's otherwise
+        $sudo apt-get install -y -qq kubectl >/dev/null 2>&1 || $sudo apt-get install -y -qq kubernetes-client
+    else
+        $sudo apt-get install -y -qq "$tool"
+    fi
+done
