@@ -21,11 +21,8 @@ finding's fingerprint; renaming the object, the container or the file, or a diff
 rule, make a new one. The baseline keeps a count per fingerprint: a second, identical
 finding (a duplicated object in the same file) is new.
 
-Naming list items needs the object's data, which the engine drops once a finding is
-placed. ``FingerprintEngine`` is the engine with one addition: when it places a finding
-it also records the named field path (in ``Finding.extra`` under a private key that
-``attach`` removes again before anything is reported). Findings of a plain ``Engine``
-fall back to numeric indices.
+Naming list items needs the object's data: the engine records the named field path
+(``Finding.named_path``, see ``kubevet.k8s.paths``) when it places a finding.
 """
 
 from __future__ import annotations
@@ -35,89 +32,22 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from kubevet.engine import Engine, ScanResult
+from kubevet.engine import ScanResult
 from kubevet.errors import KubevetError
 from kubevet.findings import Finding, format_path
 
 VERSION = 1
 DEFAULT_FILE = ".kubevet-baseline.json"
 SUPPRESSION = {"kind": "external", "reason": "baseline"}
-_KEY = "__kubevet_named_path"  # set by FingerprintEngine, removed by attach()
-
-# lists whose items Kubernetes merges by a key other than "name" (patchMergeKey); the
-# first key an item has with a scalar value names it, else "name", else its index
-_MERGE_KEYS: dict[str, tuple[str, ...]] = {
-    "volumeMounts": ("mountPath",),
-    "volumeDevices": ("devicePath",),
-    "hostAliases": ("ip",),
-    "topologySpreadConstraints": ("topologyKey",),
-    "conditions": ("type",),
-    "ownerReferences": ("uid",),
-    "ports": ("name", "containerPort", "port"),
-}
-_DEFAULT_KEYS = ("name",)
-_SCALAR_LABEL_MAX = 64
-
 
 class BaselineError(KubevetError):
     """A baseline file that cannot be read, or is not a kubevet baseline (exit 2)."""
 
 
 # --------------------------------------------------------------------------- fingerprints
-
-
-def named_path(data: Any, path: Sequence) -> str:
-    """A field path with each list index replaced by what names the item.
-
-    ``("spec", "containers", 1, "env", 0)`` on a pod whose second container is ``web``
-    and whose first variable is ``A`` gives ``spec.containers[name=web].env[name=A]``.
-    An item without a name keeps its index; two items of one list with the same name are
-    told apart by occurrence (``[name=web#2]``).
-    """
-    out: list[str] = []
-    node: Any = data
-    parent: Any = None
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            if isinstance(node, list) and 0 <= part < len(node):
-                out.append(_item_label(node, part, parent))
-                node = node[part]
-            else:
-                out.append(f"[{part}]")
-                node = None
-        else:
-            out.append(f".{part}" if out else str(part))
-            node = node.get(part) if isinstance(node, dict) else None
-        parent = part
-    return "".join(out)
-
-
-def _item_label(items: list, i: int, parent: Any) -> str:
-    label = _label(items[i], parent)
-    if label is None:
-        return f"[{i}]"
-    same = sum(1 for item in items[:i] if _label(item, parent) == label)
-    return f"[{label}#{same + 1}]" if same else f"[{label}]"
-
-
-def _label(item: Any, parent: Any) -> str | None:
-    if isinstance(item, dict):
-        keys = _MERGE_KEYS.get(parent, _DEFAULT_KEYS) if isinstance(parent, str) else _DEFAULT_KEYS
-        for key in keys:
-            value = item.get(key)
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "":
-                return f"{key}={value}"
-        return None
-    if isinstance(item, (str, int, float, bool)):
-        text = item if isinstance(item, str) else json.dumps(item)
-        if len(text) > _SCALAR_LABEL_MAX:
-            text = "~" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-        return f"={text}"
-    return None
 
 
 def normalize_file(file: str, cwd: str | None = None) -> str:
@@ -168,9 +98,7 @@ class Identity:
 
 def identity(f: Finding, cwd: str | None = None) -> Identity:
     """The identity of a finding; the named field path when ``attach`` recorded one."""
-    named = (f.extra or {}).get(_KEY)
-    if named is None:
-        named = format_path(f.path) if f.path else ""
+    named = f.named_path or (format_path(f.path) if f.path else "")
     obj = f.obj
     group = ""
     if obj is not None and "/" in obj.api_version:
@@ -186,20 +114,6 @@ def identity(f: Finding, cwd: str | None = None) -> Identity:
     )
 
 
-class FingerprintEngine(Engine):
-    """The engine, also recording each finding's named field path while the object's
-    data is still at hand (the engine forgets the object once the finding is placed).
-    Workers of a parallel scan inherit it; the path travels in ``Finding.extra``."""
-
-    @staticmethod
-    def _place_one(f: Finding, index) -> None:  # type: ignore[override]
-        obj = f.target
-        if obj is not None and f.path and any(isinstance(p, int) for p in f.path):
-            data = getattr(obj, "data", None)
-            f.extra = {**(f.extra or {}), _KEY: named_path(data, tuple(f.path))}
-        Engine._place_one(f, index)
-
-
 def attach(result: ScanResult, cwd: str | None = None) -> dict[int, Identity]:
     """Take the named paths out of the findings and give the result its identities.
 
@@ -209,8 +123,6 @@ def attach(result: ScanResult, cwd: str | None = None) -> dict[int, Identity]:
     identities: dict[int, Identity] = {}
     for f in result.findings:
         identities[id(f)] = identity(f, cwd)
-        if f.extra and _KEY in f.extra:
-            f.extra = {k: v for k, v in f.extra.items() if k != _KEY}
     result.identities = identities  # type: ignore[attr-defined]
     return identities
 

@@ -313,9 +313,7 @@ def _scan(args: argparse.Namespace) -> int:
     known = baseline.load(args.baseline) if getattr(args, "baseline", None) else None
     config = _config(args)
     fingerprints = recording or known is not None or any(r.format.name == "gitlab" for r in reports)
-    engine = (baseline.FingerprintEngine if fingerprints else Engine)(
-        config, record_checks=any(r.format.needs_checks for r in reports)
-    )
+    engine = Engine(config, record_checks=any(r.format.needs_checks for r in reports))
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:

@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubevet import suppress
 from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Finding, ObjectRef, Severity
+from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, sketch
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
-from kubevet import suppress
 from kubevet.rules import all_rules, lookup
 from kubevet.rules._base import WORKLOADS, Rule, RuleContext
 
@@ -407,6 +408,8 @@ class Engine:
         f.obj = obj.ref
         f.file = doc.source.display
         f.line, f.column = index.locate(doc, (*obj.base, *f.path), obj)
+        if any(part.__class__ is int for part in f.path):
+            f.named_path = named_path(obj.data, f.path)
         origin = doc.source.origin_of
         if origin is not None:
             f.origin = origin(doc, f.line)

@@ -94,6 +94,9 @@ class Finding:
     default_severity: Severity | None = None
     # the object the finding is about, while the engine places it (never serialized)
     target: Any = field(default=None, repr=False, compare=False)
+    # the field path with list items named rather than numbered (containers[name=web]),
+    # set when the finding is placed: what baselines and fingerprints identify it by
+    named_path: str | None = field(default=None, repr=False, compare=False)
 
     def sort_key(self) -> tuple:
         obj = self.obj

@@ -9,12 +9,14 @@ change these tests.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from kubevet import baseline
+from kubevet.config import Config
 from kubevet.engine import Engine
+from kubevet.k8s.paths import named_path
+from kubevet.model import Source
 
 RULES = "cpu-limit-missing,secret-in-env,dangerous-capability-added,yaml-syntax"
 
@@ -301,17 +303,17 @@ def test_named_path():
             "tolerations": [{"key": "k"}],
         }
     }
-    assert baseline.named_path(pod, ("spec", "containers", 0, "volumeMounts", 1, "name")) == (
+    assert named_path(pod, ("spec", "containers", 0, "volumeMounts", 1, "name")) == (
         "spec.containers[name=a].volumeMounts[mountPath=/y].name"
     )
-    assert baseline.named_path(pod, ("spec", "containers", 1)) == "spec.containers[name=a#2]"
-    assert baseline.named_path(pod, ("spec", "containers", 2, "image")) == "spec.containers[2].image"
-    assert baseline.named_path(pod, ("spec", "containers", 0, "ports", 0)) == "spec.containers[name=a].ports[containerPort=80]"
-    assert baseline.named_path(pod, ("spec", "containers", 0, "ports", 1)) == "spec.containers[name=a].ports[name=metrics]"
-    assert baseline.named_path(pod, ("spec", "tolerations", 0)) == "spec.tolerations[0]"
-    assert baseline.named_path(pod, ("spec", "containers", 7, "x")) == "spec.containers[7].x"
-    assert baseline.named_path({"a": ["x" * 100]}, ("a", 0)).startswith("a[=~")
-    assert baseline.named_path(pod, ()) == ""
+    assert named_path(pod, ("spec", "containers", 1)) == "spec.containers[name=a#2]"
+    assert named_path(pod, ("spec", "containers", 2, "image")) == "spec.containers[2].image"
+    assert named_path(pod, ("spec", "containers", 0, "ports", 0)) == "spec.containers[name=a].ports[containerPort=80]"
+    assert named_path(pod, ("spec", "containers", 0, "ports", 1)) == "spec.containers[name=a].ports[name=metrics]"
+    assert named_path(pod, ("spec", "tolerations", 0)) == "spec.tolerations[0]"
+    assert named_path(pod, ("spec", "containers", 7, "x")) == "spec.containers[7].x"
+    assert named_path({"a": ["x" * 100]}, ("a", 0)).startswith("a[=~")
+    assert named_path(pod, ()) == ""
 
 
 def test_fingerprints_ignore_lines_and_messages():
@@ -333,10 +335,14 @@ def test_fingerprints_ignore_lines_and_messages():
         assert baseline.identity(changed).fingerprint != baseline.identity(a).fingerprint
 
 
-def test_the_fingerprint_engine_overrides_the_engines_placement_hook():
-    """FingerprintEngine hooks Engine._place_one; if the engine renames it, this fails."""
-    assert "_place_one" in vars(Engine)
-    assert baseline.FingerprintEngine._place_one is not Engine._place_one
+def test_the_engine_names_list_items_in_the_paths_it_places():
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "    - {name: sidecar, image: a:1, resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}}\n"
+        "    - {name: web, image: b:1}\n"
+    )
+    (f,) = Engine(Config(select=["memory-limit-missing"])).scan([Source(None, "t", text.encode())]).findings
+    assert f.named_path == "spec.containers[name=web]"
 
 
 def test_a_helm_chart_baseline_survives_edits_of_its_templates(tmp_path, monkeypatch, run_cli):

@@ -9,11 +9,12 @@ import shlex
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from kubevet import baseline
 from kubevet.cli import build_parser
 from kubevet.errors import UsageError
+from kubevet.k8s import paths
 
 DOCS = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -116,6 +117,6 @@ def test_documented_severities_and_keys_match_the_code():
     for level, name in gitlab.SEVERITY.items():
         assert f"{level} → `{name}`" in DOCS
     assert f"`{gitlab.INPUT_ERROR_SEVERITY}` for input that could not be read" in DOCS
-    for list_name, keys in baseline._MERGE_KEYS.items():
+    for list_name, keys in paths._MERGE_KEYS.items():
         assert f"`{list_name}`" in DOCS, list_name
     assert "`python:3.12-slim`" in README_INTEGRATIONS and "10001" in DOCS
