@@ -391,9 +391,9 @@ class _Defaults:
 @lru_cache(maxsize=1)
 def default_roles() -> _Defaults:
     """Kubernetes' default roles, from the bootstrap policy (data/rbac-bootstrap.yaml)."""
-    import yaml
+    from kubevet.loading.yaml_decode import load_data
 
-    data = yaml.safe_load(BOOTSTRAP.read_text(encoding="utf-8"))
+    data = load_data(BOOTSTRAP.read_bytes())
     cluster = {}
     for name, spec in data["clusterRoles"].items():
         body: dict[str, Any] = {"metadata": {"labels": spec.get("labels", {})}, "rules": spec.get("rules", [])}

@@ -35,9 +35,9 @@ def _version(value) -> Version | None:
 
 @lru_cache(maxsize=1)
 def table() -> dict[tuple[str, str], Lifecycle]:
-    import yaml
+    from kubevet.loading.yaml_decode import load_data
 
-    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    data = load_data(TABLE.read_bytes())
     out: dict[tuple[str, str], Lifecycle] = {}
     for entry in data["apis"]:
         for kind in entry["kinds"]:
