@@ -1,3 +1,3 @@
-from kubevet.cli import main
+from kubevet.cli import run
 
-raise SystemExit(main())
+run()

@@ -85,6 +85,7 @@ class Engine:
         identity: set[str] | None = set()
         # rules that decide object by object what they keep: (retain function, kinds, ctx)
         self._retain_by: list[tuple[Callable, frozenset[str] | None, RuleContext]] = []
+        seen_retain: set = set()
         for r in self.rules:
             if r.scope == "object":
                 ctx = RuleContext(r, self.config.options_of(r), self.workloads, config=self.config)
@@ -97,7 +98,11 @@ class Engine:
                     if r.early is not None:
                         self._object.append((r, kinds, ctx))
                     if callable(r.retain):
-                        self._retain_by.append((r.retain, kinds, ctx))
+                        # rules sharing a retain function (and its options) ask it once
+                        key = (r.retain, kinds, repr(sorted(ctx.options.items())))
+                        if key not in seen_retain:
+                            seen_retain.add(key)
+                            self._retain_by.append((r.retain, kinds, ctx))
                         continue
                 if r.retain == "identity":
                     identity = None if kinds is None or identity is None else identity | kinds
@@ -187,6 +192,8 @@ class Engine:
                     obj.suppressions.apply(f, suppress.container_of(obj, path, f.path))
             self._place(cluster)
             result.findings.extend(cluster)
+            for _, obj in retained:
+                obj.template_cache = None  # break the object <-> template cycle
             result.findings.extend(self._suppression_findings(result))
             suppress.apply_exemptions(result.findings, self.config.exemptions)
             result.findings.sort(key=Finding.sort_key)
@@ -256,6 +263,8 @@ class Engine:
                 for f in own:
                     self._place_one(f, index)  # now, from the nodes the parser just built
                 found.extend(own)
+                if keep != "full":
+                    obj.template_cache = None  # it points back at obj: free it by refcount
                 if keep == "full":
                     obj.sketch = sketch(obj.doc, obj.base)
                     retained.append(obj)

@@ -272,3 +272,18 @@ def test_explain_by_name_or_code(run_cli, key):
 def test_explain_unknown_rule_exits_2(run_cli):
     r = run_cli("explain", "no-such-rule")
     assert (r.code, r.out, r.err) == (2, "", "kubevet: error: unknown rule 'no-such-rule'; `kubevet rules` lists them\n")
+
+
+def test_the_console_command_exits_with_mains_code_after_flushing(tmp_path):
+    """`kubevet` ends the process right after main() (no teardown): the code and the
+    report must still come out whole."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x:1}]\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "kubevet", "scan", "--no-config", "--select", "cpu-request-missing", "-f", "json", "pod.yaml"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["summary"]["findings"]["error"] == 1

@@ -113,7 +113,7 @@ def test_the_image_runs_the_console_script_as_a_non_root_user():
     (entrypoint,) = [c for c in final if c.cmd == "ENTRYPOINT"]
     assert entrypoint.json and entrypoint.value == ("kubevet",)  # exec form (DL3025)
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts["kubevet"] == "kubevet.cli:main"
+    assert scripts["kubevet"] == "kubevet.cli:run"
     (cmd,) = [c for c in final if c.cmd == "CMD"]
     assert cmd.json and cmd.value == ("--help",)
     users = [c.value[0] for c in final if c.cmd == "USER"]
@@ -201,7 +201,7 @@ def test_the_build_stage_makes_a_complete_wheel(wheel):
     assert "kubevet/presets/default.yaml" in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "kubevet = kubevet.cli:main" in text and "kubectl-vet = kubevet.cli:kubectl_main" in text
+    assert "kubevet = kubevet.cli:run" in text and "kubectl-vet = kubevet.cli:run_kubectl" in text
 
 
 def python312() -> str | None:

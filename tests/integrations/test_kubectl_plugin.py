@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from kubevet.cli import kubectl_main
+from kubevet.cli import kubectl_main, run_kubectl
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n    - {name: app, image: example/app:1.0.0}\n"
 
 
 def test_the_console_script_is_declared():
     (ep,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "kubectl-vet"]
-    assert ep.value == "kubevet.cli:kubectl_main"
-    assert ep.load() is kubectl_main
+    assert ep.value == "kubevet.cli:run_kubectl"
+    assert ep.load() is run_kubectl
 
 
 def test_the_plugin_behaves_as_kubevet(tmp_path, monkeypatch, capsys):

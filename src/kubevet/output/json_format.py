@@ -68,4 +68,15 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
             "inputErrors": result.input_errors,
         },
     }
-    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+    return _dumps(report)
+
+
+def _dumps(report: dict) -> str:
+    """JSON indented by two spaces. orjson writes the same text as json.dumps(indent=2,
+    ensure_ascii=False) many times faster (the standard library's C encoder does not
+    indent); json is the fallback should orjson be missing."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE, default=str).decode()

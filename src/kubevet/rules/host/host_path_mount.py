@@ -153,13 +153,15 @@ def check(obj, ctx):
     volumes = template.spec.get("volumes")
     if not isinstance(volumes, list):
         return
-    sensitive = {_normalize(p): p for p in ctx.option("sensitive-paths")}
-    sockets = set(ctx.option("runtime-sockets"))
+    sensitive: dict[str, str] | None = None
     for i, volume in enumerate(volumes):
         source = volume.get("hostPath") if isinstance(volume, dict) else None
         host_path = source.get("path") if isinstance(source, dict) else None
         if not isinstance(host_path, str):
             continue
+        if sensitive is None:  # worked out only for pods that mount the host at all
+            sensitive = {_normalize(p): p for p in ctx.option("sensitive-paths")}
+            sockets = set(ctx.option("runtime-sockets"))
         name = volume.get("name")
         path = (*template.spec_path, "volumes", i, "hostPath", "path")
         normal = _normalize(host_path)

@@ -105,16 +105,21 @@ def literal_credential(value: object) -> bool:
     return not _REFERENCE.search(v)
 
 
+# every shape in one pattern: one pass over a value instead of one per shape
+_ANY_SHAPE = re.compile("|".join(f"(?P<s{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_SHAPES)))
+
+
 def secret_shape(value: object) -> str | None:
     """What a value looks like when it contains a well-known kind of secret, else None."""
     if not isinstance(value, str):
         return None
-    for what, pattern in _SHAPES:
-        if pattern.search(value):
-            return what
-    for m in _URL_PASSWORD.finditer(value):
-        if not _placeholder(m.group(1)):
-            return "a URL with a password"
+    m = _ANY_SHAPE.search(value)
+    if m is not None:
+        return _SHAPES[int(m.lastgroup[1:])][0]
+    if "@" in value and "://" in value:
+        for m in _URL_PASSWORD.finditer(value):
+            if not _placeholder(m.group(1)):
+                return "a URL with a password"
     return None
 
 

@@ -34,7 +34,11 @@ Find = Callable[[PolicyRule, "str | None"], "list[Grant]"]
 
 
 def model(ctx: RuleContext) -> Rbac:
-    return Rbac(obj for kind in KINDS for obj in ctx.objects(kind))
+    """The permissions model of the scan, built once and shared by the RBAC rules."""
+    rbac = ctx.shared.get("rbac-model")
+    if rbac is None:
+        rbac = ctx.shared["rbac-model"] = Rbac(obj for kind in KINDS for obj in ctx.objects(kind))
+    return rbac
 
 
 def platform(ctx: RuleContext, name: str | None) -> bool:
