@@ -196,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     try:
-        import kubernetes_validate
         from importlib.metadata import version as dist_version
+
+        import kubernetes_validate
     except ImportError:
         print("pip install kubernetes-validate first", file=sys.stderr)
         return 2

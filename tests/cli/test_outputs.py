@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-
 from conftest import ROOT, SHARED
+
 from kubevet.rules import all_rules, lookup
 
 POD = """\

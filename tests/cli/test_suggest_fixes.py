@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from conftest import ROOT
+
 from kubevet.config import Config
 from kubevet.engine import Engine
 from kubevet.loading.discover import discover

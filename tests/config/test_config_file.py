@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from kubevet.config_file import find, load, schema
 from kubevet.errors import ConfigError
 from kubevet.findings import Severity

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SHARED
+
 from kubevet.config import Config
 from kubevet.engine import Engine
 from kubevet.model import Source

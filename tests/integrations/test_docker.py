@@ -16,12 +16,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
-
+import tomllib
 from conftest import ROOT
 
 dockerfile = pytest.importorskip("dockerfile")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import ROOT, SHARED
 
 import kubevet
-from conftest import ROOT, SHARED
 from kubevet import output
 from kubevet.config import Config
 from kubevet.engine import Engine, ScanResult

@@ -11,8 +11,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED
+
 from kubevet.loading.helm import HelmOptions, align, render_chart
 
 HERE = Path(__file__).resolve().parent

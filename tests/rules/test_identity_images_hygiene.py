@@ -4,8 +4,8 @@ helpers and findings that span files."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import lint
+
 from kubevet.config import Config
 from kubevet.engine import Engine
 from kubevet.model import Source

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT
+
 from kubevet.config import Config
 from kubevet.docs import rules_markdown
 from kubevet.engine import lint_text

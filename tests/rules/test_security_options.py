@@ -6,6 +6,7 @@ The fixtures run every rule with its defaults; these cases cover the other setti
 from __future__ import annotations
 
 from conftest import lint
+
 from kubevet.config import Config
 from kubevet.engine import lint_text
 from kubevet.findings import Severity

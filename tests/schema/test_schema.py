@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, lint
+
 from kubevet.config import Config
 from kubevet.engine import lint_text
 from kubevet.errors import ConfigError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import lint
+
 from kubevet.config import Config
 from kubevet.engine import lint_text
 from kubevet.suppress import Exemption

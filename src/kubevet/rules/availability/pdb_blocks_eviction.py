@@ -8,7 +8,12 @@ from kubevet.k8s.quantity import percentage, scaled_value
 from kubevet.k8s.workloads import PodTemplate
 from kubevet.model import K8sObject
 from kubevet.rules._base import WORKLOADS, RuleContext, namespace_of, rule
-from kubevet.rules.availability._pdb import counted, selected, smallest_scale, templates_of
+from kubevet.rules.availability._pdb import (
+    counted,
+    selected,
+    smallest_scale,
+    templates_of,
+)
 
 _HANGS = "no voluntary eviction can succeed, so a node drain never completes"
 

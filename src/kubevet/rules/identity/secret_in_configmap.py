@@ -3,7 +3,12 @@ import binascii
 
 from kubevet.findings import Finding
 from kubevet.rules._base import Option, rule
-from kubevet.rules.identity._secrets import DEFAULT_NAME_PATTERNS, literal_credential, secret_shape, sensitive_name
+from kubevet.rules.identity._secrets import (
+    DEFAULT_NAME_PATTERNS,
+    literal_credential,
+    secret_shape,
+    sensitive_name,
+)
 
 
 @rule(

@@ -1,7 +1,12 @@
 from kubevet.findings import Finding
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import WORKLOADS, Option, rule
-from kubevet.rules.identity._secrets import DEFAULT_NAME_PATTERNS, literal_credential, secret_shape, sensitive_name
+from kubevet.rules.identity._secrets import (
+    DEFAULT_NAME_PATTERNS,
+    literal_credential,
+    secret_shape,
+    sensitive_name,
+)
 
 
 @rule(

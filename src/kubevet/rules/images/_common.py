@@ -10,7 +10,6 @@ from kubevet.k8s.workloads import Container, containers
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext
 
-
 # characters an image reference may contain; ${IMAGE}, <your-image> and ko://... are
 # placeholders that a build or templating step replaces, not references
 _REFERENCE = re.compile(r"[A-Za-z0-9._/:@+-]+")

@@ -5,7 +5,13 @@ from collections.abc import Iterator
 from kubevet.findings import Finding
 from kubevet.model import K8sObject
 from kubevet.rules._base import WORKLOADS, RuleContext, rule
-from kubevet.rules.probes._common import action_identity, describe, handler, probe_of, probed_containers
+from kubevet.rules.probes._common import (
+    action_identity,
+    describe,
+    handler,
+    probe_of,
+    probed_containers,
+)
 
 
 @rule(code="PRB003", name="probes-identical", severity="error", kinds=WORKLOADS)

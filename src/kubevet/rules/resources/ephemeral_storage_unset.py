@@ -1,6 +1,10 @@
 from kubevet.findings import Finding
 from kubevet.rules._base import WORKLOADS, rule
-from kubevet.rules.resources._common import missing_path, resource_value, resourced_containers
+from kubevet.rules.resources._common import (
+    missing_path,
+    resource_value,
+    resourced_containers,
+)
 
 
 @rule(code="RES006", name="ephemeral-storage-unset", severity="info", kinds=WORKLOADS)

@@ -1,6 +1,12 @@
 from kubevet.findings import Finding
 from kubevet.rules._base import rule
-from kubevet.rules.schema._scan import CRD_FILES, KUBE_VERSION, analysis, keep, validate_early
+from kubevet.rules.schema._scan import (
+    CRD_FILES,
+    KUBE_VERSION,
+    analysis,
+    keep,
+    validate_early,
+)
 
 
 def early(obj, ctx):

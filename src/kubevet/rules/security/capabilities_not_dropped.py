@@ -1,5 +1,12 @@
 from kubevet.findings import Finding
-from kubevet.k8s.security import capabilities, capability_name, deepest, describe, is_privileged, is_windows
+from kubevet.k8s.security import (
+    capabilities,
+    capability_name,
+    deepest,
+    describe,
+    is_privileged,
+    is_windows,
+)
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import WORKLOADS, Option, rule
 

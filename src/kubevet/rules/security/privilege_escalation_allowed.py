@@ -1,5 +1,11 @@
 from kubevet.findings import Finding
-from kubevet.k8s.security import capabilities, deepest, describe, is_privileged, is_windows
+from kubevet.k8s.security import (
+    capabilities,
+    deepest,
+    describe,
+    is_privileged,
+    is_windows,
+)
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import WORKLOADS, rule
 

@@ -1,5 +1,11 @@
 from kubevet.findings import Finding
-from kubevet.k8s.security import grouped, describe, describe_all, is_privileged, windows_option
+from kubevet.k8s.security import (
+    describe,
+    describe_all,
+    grouped,
+    is_privileged,
+    windows_option,
+)
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import WORKLOADS, rule
 
