@@ -42,11 +42,12 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     out: list[str] = []
     findings = ordered(result)
     shown = [f for f in findings if not f.suppressed]
+    width = max([28, *(len(f.rule) for f in shown)])  # the rule column fits the longest name
     for file, group in groupby(shown, key=lambda f: f.file):
         out.append(paint(_clean(file) or "<input>", _BOLD))
         helped: set[str] = set()  # a rule's help is shown once per file
         for f in group:
-            out.append(_line(f, paint))
+            out.append(_line(f, paint, width))
             if f.origin:
                 out.append(paint(f"{'':12}from: {_clean(f.origin)}", _DIM))
             help_text = helps.get(f.code)
@@ -76,8 +77,8 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     return "\n".join(out) + "\n"
 
 
-def _line(f: Finding, paint) -> str:
+def _line(f: Finding, paint, width: int) -> str:
     where = f"{f.line}:{f.column}" if f.line and f.column else str(f.line) if f.line else "-"
     sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
     obj = f"  [{_clean(str(f.obj))}]" if f.obj else ""
-    return f"  {where:<9} {sev} {f.rule:<28} {_clean(f.message)}{obj}"
+    return f"  {where:<9} {sev} {f.rule:<{width}} {_clean(f.message)}{obj}"
