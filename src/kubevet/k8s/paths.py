@@ -70,3 +70,20 @@ def _label(item: Any, parent: Any) -> str | None:
             text = "~" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
         return f"={text}"
     return None
+
+
+MISSING = object()
+"""What value_at() returns for a path that is not in the data (None may be a value)."""
+
+
+def value_at(data: Any, path: Sequence) -> Any:
+    """The value at a field path of decoded data, or MISSING."""
+    node = data
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return MISSING
+    return node

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubevet.errors import KubevetError
+from kubevet.k8s.paths import MISSING, value_at
 from kubevet.loading.rendered import HelmOptions, Placement, Render, RenderedSource  # noqa: F401 - HelmOptions lives there
 from kubevet.model import Problem
 
@@ -900,7 +901,7 @@ class HelmRender(Render):
         scope = self._scope(entry.template)
         for depth in range(len(path), 0, -1):
             node = self._value_at(source, entry, path[:depth])
-            if node is _MISSING:
+            if node is MISSING:
                 continue
             if depth < len(path) and not isinstance(node, (dict, list)):
                 continue
@@ -927,15 +928,7 @@ class HelmRender(Render):
             except Exception:  # noqa: BLE001
                 doc = None
             self._docs[entry.first] = doc
-        cur = doc
-        for part in path:
-            if isinstance(part, int) and isinstance(cur, list) and 0 <= part < len(cur):
-                cur = cur[part]
-            elif isinstance(cur, dict) and part in cur:
-                cur = cur[part]
-            else:
-                return _MISSING
-        return cur
+        return value_at(doc, path)
 
     def _prefix(self, template: str) -> list[str]:
         """Values path of a subchart: "parent/charts/sub/templates/x" -> ["sub"]."""
@@ -954,17 +947,16 @@ class HelmRender(Render):
 
     def _defined_in(self, keys: list[str]) -> str | None:
         for label, values in reversed(self.value_files):
-            if _get(values, ".".join(keys)) is not _MISSING:
+            if _get(values, ".".join(keys)) is not MISSING:
                 return label
         return None
 
 
-_MISSING = object()
 
 
 def _same(a: Any, b: Any) -> bool:
     """Equal as JSON values: true is not 1, 1 is 1.0."""
-    if a is _MISSING or b is _MISSING:
+    if a is MISSING or b is MISSING:
         return False
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -978,13 +970,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _get(values: Any, dotted: str):
-    cur = values
-    for part in dotted.split("."):
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        else:
-            return _MISSING
-    return cur
+    """A values key written with dots (image.tag), or MISSING."""
+    return value_at(values, dotted.split("."))
 
 
 def _indent(text: str) -> int:

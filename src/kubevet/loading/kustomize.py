@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubevet.errors import KubevetError
+from kubevet.k8s.paths import MISSING, value_at
 from kubevet.loading.rendered import Placement, Render, RenderedSource
 from kubevet.model import Problem
 
@@ -341,11 +342,11 @@ class KustomizeRender(Render):
             rendered["base"] = {"file": self._show(base), "match": "not-found"}
             return Placement(self._show(self.kfile), 0, 0, f"{origin_text}; object from {self._show(base)}", {"rendered": rendered})
         value, node, line0 = found
-        here = _value_at(built, path)
-        there = _value_at(value, path)
+        here = value_at(built, path)
+        there = value_at(value, path)
         from kubevet.loading.helm import _same
 
-        if here is not _ABSENT and there is not _ABSENT and _same(here, there):
+        if here is not MISSING and there is not MISSING and _same(here, there):
             try:
                 from kubevet.loading.positions import _walk
 
@@ -376,7 +377,7 @@ class KustomizeRender(Render):
     def _patch_with(self, path: tuple, value: Any, k: int):
         """The one patch file of the kustomization that sets ``path`` of this object's kind
         to the built value: (file, line, column), or None."""
-        if not path or value is _ABSENT:
+        if not path or value is MISSING:
             return None
         from kubevet.loading.helm import _same
 
@@ -385,7 +386,7 @@ class KustomizeRender(Render):
         for file in sorted(files):
             docs = self._file_docs(file)
             for obj, node, line0 in docs or ():
-                if obj.get("kind") == self.entries[k].kind and _same(_value_at(obj, path), value):
+                if obj.get("kind") == self.entries[k].kind and _same(value_at(obj, path), value):
                     hits.append((file, node, line0))
         if len(hits) != 1:
             return None
@@ -460,19 +461,6 @@ def _name(obj: dict) -> str:
     return name if isinstance(name, str) else ""
 
 
-_ABSENT = object()
-
-
-def _value_at(value: Any, path: tuple):
-    cur = value
-    for part in path:
-        if isinstance(part, int) and isinstance(cur, list) and 0 <= part < len(cur):
-            cur = cur[part]
-        elif isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        else:
-            return _ABSENT
-    return cur
 
 
 def _name_line(path: str, built_name: str) -> int:
