@@ -1,8 +1,9 @@
 """Run the rules over sources: load, judge each object, judge the scan, place the findings.
 
 The engine streams: a source is read document by document, object rules run as each
-object arrives, and the source's findings are placed (file:line:column) while its bytes
-are still at hand. Only the objects that cluster rules read are kept until the end.
+object arrives, and their findings are placed (file:line:column) from the parser's nodes
+while they are alive. Cluster rules keep only what they read of each object (the whole
+object, its identity, or a projection) until the end of the scan, where they run once.
 """
 
 from __future__ import annotations
@@ -164,12 +165,12 @@ class Engine:
         """
         sources = list(sources)
         result = ScanResult()
-        context_part = self._scan_sources([(-1, s) for s in context], context=True)
         for problem in problems:
             result.findings.extend(self._problem(problem, result))
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the loader builds millions of acyclic containers: skip the GC passes
         try:
+            context_part = self._scan_sources([(-1, s) for s in context], context=True)
             if jobs > 1 and len(sources) > 1 and _can_fork():
                 parts = self._scan_parallel(sources, jobs)
             else:
