@@ -37,3 +37,4 @@ def test_readiness_probe_missing_serving_only():
     )
     # a Job's pod runs to completion: never a readiness probe, whatever the option
     assert lint(job, "readiness-probe-missing", options={"readiness-probe-missing": {"serving-only": False}}) == []
+

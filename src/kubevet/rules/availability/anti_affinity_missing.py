@@ -180,7 +180,9 @@ def _selects_own_pods(term: dict, template: PodTemplate) -> bool:
 def _constraint_spreads(template: PodTemplate) -> bool:
     """Whether a topology spread constraint over nodes or zones counts the pod's own replicas."""
     return any(
-        c.get("topologyKey") in SPREAD_KEYS and selectors.matches(c.get("labelSelector"), template.labels)
+        isinstance(c.get("topologyKey"), str)
+        and c["topologyKey"] in SPREAD_KEYS
+        and selectors.matches(c.get("labelSelector"), template.labels)
         for c in _items(template.spec.get("topologySpreadConstraints"))
     )
 

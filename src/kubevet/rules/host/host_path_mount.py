@@ -179,7 +179,7 @@ def check(obj, ctx):
                 message = f"hostPath volume {name!r} mounts {host_path}, which holds the node's {exposed}"
             yield Finding(message, path, default_severity=Severity.ERROR)
         else:
-            special = source.get("type") in _SPECIAL_FILES
+            special = isinstance(source.get("type"), str) and source["type"] in _SPECIAL_FILES
             writable = [] if special else list(_writable_mounts(template, name))
             for c, mount_path in writable:
                 message = f"{describe(c)} mounts hostPath volume {name!r} ({host_path}) writable"

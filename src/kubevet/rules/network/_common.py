@@ -83,7 +83,7 @@ def allows_everything(rule: Any) -> bool:
         return True
     for peer in peers if isinstance(peers, list) else []:
         block = peer.get("ipBlock") if isinstance(peer, dict) else None
-        if isinstance(block, dict) and block.get("cidr") in EVERYWHERE and not block.get("except"):
+        if isinstance(block, dict) and isinstance(block.get("cidr"), str) and block["cidr"] in EVERYWHERE and not block.get("except"):
             return True
     return False
 
@@ -145,7 +145,7 @@ class Pods:
         if isinstance(expressions, list):
             rest = []
             for expr in expressions:
-                if isinstance(expr, dict) and expr.get("key") in self.open_keys:
+                if isinstance(expr, dict) and isinstance(expr.get("key"), str) and expr["key"] in self.open_keys:
                     values = expr.get("values") or []
                     probe = {expr["key"]: values[0] if expr.get("operator") == "In" and values else "\0"}
                     if not selectors.matches({"matchExpressions": [expr]}, probe):

@@ -154,7 +154,7 @@ def _port_problem(c: Container, port: Any) -> str | None:
         matches = [p for p in c.ports if p.get("containerPort") == port]
     else:
         return None
-    numbers = {p.get("containerPort") for p in matches}
+    numbers = [p.get("containerPort") for p in matches]  # a list: a malformed value may not hash
     if not matches or any(protocol(p) == "TCP" for p in c.ports if p.get("containerPort") in numbers):
         return None
     return (
