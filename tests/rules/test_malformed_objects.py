@@ -12,8 +12,8 @@ import random
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from kubevet.config import Config
 from kubevet.engine import Engine
 from kubevet.model import Source
