@@ -271,6 +271,8 @@ def _file_config(args: argparse.Namespace):
     from kubevet.config_file import load
 
     if args.no_config:
+        if args.config:
+            raise UsageError("--config and --no-config contradict each other")
         return Config()
     if args.config and not os.path.isfile(args.config):
         raise UsageError(f"--config: no such file: {args.config}")

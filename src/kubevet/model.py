@@ -15,12 +15,15 @@ class Source:
     output); files are re-read on demand so that memory does not grow with the scan.
     """
 
-    __slots__ = ("path", "display", "data", "origin_of")
+    __slots__ = ("path", "display", "data", "origin_of", "walked")
 
-    def __init__(self, path: str | None, display: str, data: bytes | None = None) -> None:
+    def __init__(self, path: str | None, display: str, data: bytes | None = None, walked: bool = False) -> None:
         self.path = path
         self.display = display
         self.data = data
+        # found by walking a directory (not named by the user): only regular files are read,
+        # so that a FIFO or device named *.yaml cannot hang the scan
+        self.walked = walked
         # rendered sources (Helm, kustomize) map a document to the file that produced it
         self.origin_of = None
 

@@ -59,13 +59,3 @@ def _renderable(path: str) -> bool:
     if name.lower().endswith((".tgz", ".tar.gz")):
         return os.path.isfile(path)
     return name in ("Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
-def _walk(root: str) -> list[str]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES):
-                found.append(os.path.join(dirpath, name))
-    return found

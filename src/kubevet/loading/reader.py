@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 
 import yaml
@@ -35,6 +37,9 @@ def read_source(source: Source, json_hint: bool = False) -> Iterator[Loaded]:
             fh = None
         else:
             assert source.path is not None
+            if source.walked and not stat.S_ISREG(os.stat(source.path).st_mode):
+                yield Skipped(source.display, 0, "not a regular file (a FIFO, socket or device): not read")
+                return
             fh = open(source.path, "rb")  # noqa: SIM115 - closed below
             chunks = iter(lambda: fh.read(CHUNK_SIZE), b"")
         try:

@@ -327,11 +327,11 @@ def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suf
         sources.extend(s)
         problems.extend(p)
 
-    def plain(file: str) -> None:
+    def plain(file: str, walked: bool = False) -> None:
         key = os.path.realpath(file)
         if key not in seen:
             seen.add(key)
-            sources.append(Source(file, file))
+            sources.append(Source(file, file, walked=walked))
 
     if not os.path.isdir(path):
         name = os.path.basename(path)
@@ -390,5 +390,5 @@ def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suf
             if os.path.realpath(item) not in bases:
                 build(item)
         elif os.path.realpath(item) not in owned:
-            plain(item)
+            plain(item, walked=True)
     return sources, problems
