@@ -56,7 +56,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
                 out.append(paint(f"{'':12}help: {help_text}", _DIM))
         out.append("")
     if options.verbose and result.skipped:
-        out.append(paint("Skipped (not Kubernetes objects):", _BOLD))
+        out.append(paint("Skipped (not Kubernetes objects, or not regular files):", _BOLD))
         for s in result.skipped:
             out.append(f"  {_clean(s.file)}:{s.line}: {_clean(s.reason)}")
         out.append("")
