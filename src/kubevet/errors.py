@@ -15,13 +15,3 @@ class UsageError(KubevetError):
 
 class ConfigError(KubevetError):
     """A configuration value or rule option that kubevet does not accept."""
-
-
-class RuleCrashed(KubevetError):
-    """A rule raised while checking an object: a bug in kubevet, reported with its context."""
-
-    def __init__(self, rule: str, where: str, cause: BaseException) -> None:
-        super().__init__(f"rule {rule} crashed on {where}: {type(cause).__name__}: {cause}")
-        self.rule = rule
-        self.where = where
-        self.cause = cause

@@ -108,22 +108,3 @@ class Finding:
             self.message,
             (obj.kind, obj.namespace or "", obj.name or "") if obj else ("", "", ""),
         )
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "rule": self.rule,
-            "code": self.code,
-            "severity": str(self.severity),
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "field": format_path(self.path) if self.path else None,
-            "object": self.obj.to_json() if self.obj else None,
-            "suppressed": self.suppressed,
-        }
-        if self.origin:
-            data["origin"] = self.origin
-        if self.extra:
-            data.update(self.extra)
-        return data

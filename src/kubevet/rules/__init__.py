@@ -40,7 +40,3 @@ def lookup(name_or_code: str) -> Rule:
         if r.name == key or r.code == key.upper():
             return r
     raise KeyError(name_or_code)
-
-
-def by_name() -> dict[str, Rule]:
-    return {r.name: r for r in all_rules()}
