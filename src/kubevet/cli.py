@@ -135,6 +135,10 @@ def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
 
     completion = sub.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+
+    from kubevet.commands import register_all
+
+    register_all(sub)  # the front ends (serve, diff, triage, ...): see kubevet/commands
     return parser
 
 
@@ -204,6 +208,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubevet") -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return handler(args)
         if args.command in ("scan", "baseline"):
             return _scan(args)
         if args.command == "rules":
