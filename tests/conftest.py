@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
+import lzma
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,29 @@ from kubevet.config import Config
 from kubevet.engine import lint_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# third-party data the tests read, carried in the repository (sources and licences:
+# tests/data/README.md), never a directory beside the clone: a clone alone runs the suite
+DATA = ROOT / "tests" / "data"
+CHARTS = DATA / "charts"  # five real Helm charts
+CONFORMANCE = DATA / "conformance"  # peer linters' own test fixtures
+SARIF_SCHEMA = DATA / "schemas" / "sarif-schema-2.1.0.json"
+REAL_CORPUS_XZ = DATA / "corpus" / "real"
+REAL_FILES = sorted(p.name.removesuffix(".xz") for p in REAL_CORPUS_XZ.glob("*.yaml.xz"))
+
+
+@functools.cache
+def real_corpus() -> Path:
+    """The directory of the 17 real install manifests (``REAL_FILES``), byte-identical to upstream.
+
+    They are 20 MB as text and 0.7 MB as xz, so the repository carries them compressed and
+    the first test that needs them decompresses them, once per test session, into a
+    temporary directory (removed at exit): the files' line numbers are the upstream ones.
+    """
+    out = Path(tempfile.mkdtemp(prefix="kubevet-real-corpus-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
+    for name in REAL_FILES:
+        (out / name).write_bytes(lzma.decompress((REAL_CORPUS_XZ / f"{name}.xz").read_bytes()))
+    return out
 
 
 def lint(text: str | bytes, *rules: str, options: dict | None = None):

@@ -27,3 +27,32 @@ def test_the_examples_behave_as_the_readme_says(run_cli):
     for rule in ("cpu-request-missing", "memory-limit-missing", "probes-identical", "pdb-missing",
                  "cluster-admin-bound", "namespace-default-deny-missing", "namespace-quota-missing"):
         assert rule in broken.out, rule
+
+
+def test_the_suite_reads_nothing_outside_the_clone():
+    """A contributor's clone runs the suite alone: no test reaches for a directory beside the
+    repository (as the shared corpus once was); third-party data lives in tests/data with its sources."""
+    reaching_out = re.compile(r"""\.\./shared|/work/|ROOT\.parent|parents\[\d\]\.parent|["']shared["']""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if reaching_out.search(line) and "reaching_out = " not in line
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_carried_corpus_is_upstream_byte_for_byte():
+    import hashlib
+
+    from conftest import DATA, REAL_FILES, real_corpus
+
+    sums = dict(
+        reversed(line.split()) for line in (DATA / "corpus/real/SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    )
+    assert sorted(sums) == REAL_FILES and len(REAL_FILES) == 17
+    for name in REAL_FILES:
+        assert hashlib.sha256((real_corpus() / name).read_bytes()).hexdigest() == sums[name], name
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for entry in sorted(p.name for p in DATA.iterdir() if p.is_dir()):
+        assert f"`{entry}/" in readme, f"tests/data/{entry} has no source note in tests/data/README.md"

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT, SARIF_SCHEMA
 
 from kubevet.rules import all_rules, lookup
 
@@ -170,7 +170,7 @@ def test_several_formats_and_outputs_in_one_run(workdir, run_cli):
     assert report["summary"]["objects"] == 2
 
     log = json.loads((workdir / "report.sarif").read_text(encoding="utf-8"))
-    sarif_schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    sarif_schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(sarif_schema).validate(log)
     run = log["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == workdir.resolve().as_uri() + "/"

@@ -1,4 +1,4 @@
-"""Agreement with peer linters on their own test fixtures (../shared/conformance).
+"""Agreement with peer linters on their own test fixtures (tests/data/conformance).
 
 Each file under mappings/ maps peer checks to the kubevet rules with the same intent:
 
@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SHARED
+from conftest import CONFORMANCE
 
 from kubevet.config import Config
 from kubevet.engine import Engine
 from kubevet.model import Source
 from kubevet.rules import lookup
 
-CONFORMANCE = SHARED / "conformance"
 MAPPINGS = Path(__file__).parent / "mappings"
 TOOLS = ("polaris", "kube-linter")
 

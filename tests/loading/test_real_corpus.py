@@ -14,18 +14,20 @@ import functools
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REAL_FILES, real_corpus
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"
-FILES = sorted(p.name for p in CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(len(FILES) != 17, reason=f"the real corpus is not at {CORPUS}")
+FILES = REAL_FILES
+
+
+def test_the_corpus_is_all_there():
+    assert len(FILES) == 17
 
 
 class _PyYAML(yaml.CSafeLoader):
@@ -38,7 +40,7 @@ _PyYAML.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.c
 @functools.lru_cache(maxsize=None)
 def kubevet(name: str) -> tuple[list[K8sObject], list[Problem], list[Skipped]]:
     objects, problems, skipped = [], [], []
-    for item in read_source(Source(str(CORPUS / name), name)):
+    for item in read_source(Source(str(real_corpus() / name), name)):
         {K8sObject: objects, Problem: problems, Skipped: skipped}[type(item)].append(item)
     return objects, problems, skipped
 
@@ -64,7 +66,7 @@ def _as_kubernetes(value, counts: dict[str, int]):
 
 def pyyaml_objects(name: str, counts: dict[str, int]) -> list[tuple[dict, int]]:
     """PyYAML's objects of a file, with the line each starts on (from PyYAML's own marks)."""
-    data = (CORPUS / name).read_bytes()
+    data = (real_corpus() / name).read_bytes()
     loader = _PyYAML(data)
     out = []
     try:
@@ -147,7 +149,7 @@ def _duplicates_in_pyyaml_nodes(name: str) -> list[tuple[int, int, str]]:
             for item in node.value:
                 walk(item)
 
-    with open(CORPUS / name, "rb") as fh:
+    with open(real_corpus() / name, "rb") as fh:
         for root in yaml.compose_all(fh, Loader=_PyYAML):
             walk(root)
     return found
@@ -162,7 +164,7 @@ def test_duplicate_keys_reported_at_their_lines():
     assert sorted(reported) == ["gke-samples.yaml", "kubernetes-examples.yaml"]
     assert sum(len(v) for v in reported.values()) == 8
     for name, dups in reported.items():
-        lines = (CORPUS / name).read_text(encoding="utf-8").splitlines()
+        lines = (real_corpus() / name).read_text(encoding="utf-8").splitlines()
         expected = _duplicates_in_pyyaml_nodes(name)
         assert [(line, column) for line, column, _ in dups] == [(line, column) for line, column, _ in expected]
         for (line, column, message), (_, _, key) in zip(dups, expected):
@@ -192,7 +194,7 @@ def _json_stream(text: str) -> list:
 def test_objects_are_what_kubectl_decodes(name):
     """kubectl decodes every object of the file (offline) exactly as kubevet does."""
     proc = subprocess.run(
-        [KUBECTL, "label", "--local", "-f", str(CORPUS / name), "kubevet-corpus-check=x", "-o", "json"],
+        [KUBECTL, "label", "--local", "-f", str(real_corpus() / name), "kubevet-corpus-check=x", "-o", "json"],
         capture_output=True,
         timeout=120,
         env={"PATH": "/usr/bin:/bin", "KUBECONFIG": "/dev/null", "HOME": "/nonexistent"},

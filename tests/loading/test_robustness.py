@@ -19,6 +19,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import real_corpus
 
 import kubevet.config
 import kubevet.engine
@@ -27,8 +28,6 @@ from kubevet.loading import reader
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.rules._base import Rule
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"
 
 
 def _object_seen(obj, ctx):
@@ -353,11 +352,10 @@ def test_chunked_streaming_is_identical(tmp_path, monkeypatch, chunk):
         assert _streamed(path, chunk, monkeypatch) == whole
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="no real corpus")
 @pytest.mark.parametrize("name", ["kube-prometheus.yaml", "kubernetes-examples.yaml", "metrics-server.yaml"])
 def test_chunked_streaming_of_real_files(monkeypatch, name):
-    whole = _streamed(CORPUS / name, None, monkeypatch)
-    assert _streamed(CORPUS / name, 64, monkeypatch) == whole
+    whole = _streamed(real_corpus() / name, None, monkeypatch)
+    assert _streamed(real_corpus() / name, 64, monkeypatch) == whole
     assert sum(1 for s in whole if s[0] == "object") > 5
 
 

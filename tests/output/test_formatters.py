@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT, SARIF_SCHEMA
 
 import kubevet
 from kubevet import output
@@ -45,7 +45,7 @@ SELECT = [
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "json", "junit": "xml", "github": "txt", "gitlab": "json"}
 # stands in for the working directory in the SARIF golden file (see docs/formats.md)
 SOURCE_ROOT = "/src"
-SARIF_SCHEMA = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
 REPORT_SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
 
 

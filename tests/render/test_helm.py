@@ -11,15 +11,14 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import CHARTS as CORPUS
 
 from kubevet.loading.helm import HelmOptions, align, render_chart
 
 HERE = Path(__file__).resolve().parent
 CHARTS = HERE / "charts"
 APP = CHARTS / "app"
-CORPUS = SHARED / "corpus" / "charts"
-CORPUS_CHARTS = sorted(p.name for p in CORPUS.iterdir() if (p / "Chart.yaml").is_file()) if CORPUS.is_dir() else []
+CORPUS_CHARTS = sorted(p.name for p in CORPUS.iterdir() if (p / "Chart.yaml").is_file())
 
 
 def scan_json(run_cli, *args: str, stdin: bytes | None = None):
@@ -45,7 +44,6 @@ def fake_helm(tmp_path):
 # --------------------------------------------------------------------------- real charts
 
 
-@pytest.mark.skipif(not CORPUS_CHARTS, reason="shared corpus of charts not present")
 @pytest.mark.parametrize("name", CORPUS_CHARTS)
 def test_real_chart_renders_and_findings_point_at_its_templates(run_cli, name):
     chart = CORPUS / name
@@ -67,7 +65,6 @@ def test_real_chart_renders_and_findings_point_at_its_templates(run_cli, name):
             assert f["line"] <= len(Path(f["file"]).read_text().splitlines())
 
 
-@pytest.mark.skipif(not (CORPUS / "podinfo").is_dir(), reason="shared corpus of charts not present")
 def test_podinfo_with_its_prod_values(run_cli):
     chart = CORPUS / "podinfo"
     _, default = scan_json(run_cli, str(chart))

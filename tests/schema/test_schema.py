@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, lint
+from conftest import lint, real_corpus
 
 from kubevet.config import Config
 from kubevet.engine import lint_text
 from kubevet.errors import ConfigError
 from kubevet.schema import builtin, lifecycle, versions
-
-REAL = SHARED / "corpus" / "real"
 
 INGRESS_V1BETA1 = """\
 apiVersion: networking.k8s.io/v1beta1
@@ -212,13 +210,12 @@ REAL_FINDINGS = {
 }
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="no shared corpus")
 def test_real_corpus_has_only_known_real_schema_findings():
     from kubevet.engine import Engine
     from kubevet.model import Source
 
     got = set()
-    for path in sorted(REAL.glob("*.yaml")):
+    for path in sorted(real_corpus().glob("*.yaml")):
         result = Engine(Config(select=["SCH001", "SCH004"])).scan([Source(str(path), str(path))])
         assert not result.crashes
         got |= {(path.name, f.line) for f in result.findings}
