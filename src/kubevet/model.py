@@ -53,8 +53,8 @@ class Document:
         self.offset = offset
         self.length = length
         self.json = json
-        # the parsed root node, alive only while the document's objects are being judged:
-        # findings are placed from it without parsing the document again
+        # the document's position tree (loading.yaml_decode), alive only while its objects
+        # are being judged: findings are placed from it without parsing the document again
         self.node = None
 
     def read(self) -> bytes:

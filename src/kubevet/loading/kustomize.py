@@ -348,11 +348,11 @@ class KustomizeRender(Render):
 
         if here is not MISSING and there is not MISSING and _same(here, there):
             try:
-                from kubevet.loading.positions import _walk
+                from kubevet.loading.positions import walk
 
-                bline, bcol = _walk(node, path, line0)
+                bline, bcol = walk(node, path, line0)
             except Exception:  # noqa: BLE001
-                bline, bcol = line0 + node.start_mark.line + 1, 1
+                bline, bcol = line0 + node[0] + 1, 1
             rendered["base"] = {"file": self._show(base), "match": "unchanged"}
             return Placement(
                 self._show(base), bline, bcol,
@@ -392,9 +392,9 @@ class KustomizeRender(Render):
             return None
         file, node, line0 = hits[0]
         try:
-            from kubevet.loading.positions import _walk
+            from kubevet.loading.positions import walk
 
-            line, col = _walk(node, path, line0)
+            line, col = walk(node, path, line0)
         except Exception:  # noqa: BLE001
             line, col = line0 + 1, 1
         return file, line, col

@@ -1,15 +1,15 @@
 """Resolve a field path inside an object to the line and column where it is written.
 
-Positions are worked out only for the documents that have findings: the document's bytes
-are parsed again into libyaml nodes (about a millisecond for a Deployment), which keeps the
-scan itself free of any position bookkeeping.
+The decoder gives every document a position tree (see loading.yaml_decode) while it builds
+the values, in the same pass. While a document's objects are judged the reader keeps that
+tree (``Document.node``), so object-rule findings are placed at no extra cost; objects kept
+for cluster rules carry a sketch of their upper fields, and only findings deeper than that
+decode their document a second time, once per document.
 """
 
 from __future__ import annotations
 
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-from kubevet.loading.yaml_decode import _HINT, DecodeError, compose, key_text
+from kubevet.loading.yaml_decode import decode
 from kubevet.model import Document
 
 
@@ -32,7 +32,7 @@ class PositionIndex:
         nearest written ancestor, so a finding always points into its object.
         """
         if doc.node is not None:
-            return _walk(doc.node, path, doc.line)
+            return walk(doc.node, path, doc.line)
         if obj is not None and obj.sketch is not None:
             local = path[len(obj.base) :]
             written = _written_prefix(obj.data, local)
@@ -42,27 +42,28 @@ class PositionIndex:
         key = id(doc)
         if key not in self._nodes:
             try:
-                self._nodes[key] = compose(doc.read())
+                self._nodes[key] = [where for _, where in decode(doc.read())[0]]
             except Exception:  # noqa: BLE001 - the document decoded once; never fail here
                 self._nodes[key] = None
         nodes = self._nodes[key]
         if not nodes or doc.index >= len(nodes):
             return doc.line + 1, 1
-        return _walk(nodes[doc.index], path, doc.line)
+        return walk(nodes[doc.index], path, doc.line)
 
     def forget(self, doc: Document) -> None:
         self._nodes.pop(id(doc), None)
 
 
-def _walk(node, path: tuple, line0: int) -> tuple[int, int]:
-    mark = node.start_mark
+def walk(position: tuple, path: tuple, line0: int) -> tuple[int, int]:
+    """1-based (line, column) of ``path`` in a position tree, or of its nearest written
+    ancestor; ``line0`` is the document's first line in its file."""
+    line, column, children = position
     for part in path:
-        child, key_mark = _child(node, part)
-        if child is None:
+        entry = _child(children, part)
+        if entry is None:
             break
-        node = child
-        mark = key_mark
-    return line0 + mark.line + 1, mark.column + 1
+        line, column, children = entry
+    return line0 + line + 1, column + 1
 
 
 def _written_prefix(data, path: tuple) -> tuple:
@@ -88,82 +89,49 @@ def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
     and spec keys, and of its containers.
 
     That is where cluster rules point (metadata, spec.selector, spec.replicas, a rule of a
-    Role, the template's labels, a container), at a fraction of the memory of the nodes.
-    Paths are relative to the object; call while ``doc.node`` is alive.
+    Role, the template's labels, a container), at a fraction of the memory of the whole
+    tree. Paths are relative to the object; call while ``doc.node`` is alive.
     """
     root = doc.node
     for part in base:
-        root, _ = _child(root, part)
+        root = _child(root[2], part)
         if root is None:
             return {}
-    out: dict[tuple, tuple[int, int]] = {(): (doc.line + root.start_mark.line + 1, root.start_mark.column + 1)}
     line0 = doc.line
+    out: dict[tuple, tuple[int, int]] = {(): (line0 + root[0] + 1, root[1] + 1)}
 
-    def visit(node, path: tuple, in_containers: bool) -> None:
-        cls = node.__class__
+    def visit(children, path: tuple, in_containers: bool) -> None:
         depth = len(path)
-        # a pod template's metadata and spec keys are kept too: rules point there often
-        in_template = depth >= 2 and path[-1] in ("metadata", "spec") and path[-2] == "template"
-        if cls is MappingNode:
-            for key_node, value_node in node.value:
-                if key_node.__class__ is not ScalarNode:
-                    continue
-                key = _key_text(key_node)
+        if children.__class__ is dict:
+            # a pod template's metadata and spec keys are kept too: rules point there often
+            in_template = depth >= 2 and path[-1] in ("metadata", "spec") and path[-2] == "template"
+            for key, (line, column, sub) in children.items():
                 here = (*path, key)
                 if depth < _SKETCH_DEPTH or in_containers or in_template:
-                    mark = key_node.start_mark
-                    out[here] = (line0 + mark.line + 1, mark.column + 1)
+                    out[here] = (line0 + line + 1, column + 1)
                 if in_containers:
                     continue  # a container's own keys are enough
-                if key in _CONTAINER_LISTS and value_node.__class__ is SequenceNode:
-                    for i, item in enumerate(value_node.value):
-                        mark = item.start_mark
-                        out[(*here, i)] = (line0 + mark.line + 1, mark.column + 1)
+                if key in _CONTAINER_LISTS and sub.__class__ is list:
+                    for i, (item_line, item_column, item) in enumerate(sub):
+                        out[(*here, i)] = (line0 + item_line + 1, item_column + 1)
                         visit(item, (*here, i), True)
                 elif depth + 1 < _SKETCH_DEPTH or key in _TOWARDS_PODS or (key == "metadata" and path[-1:] == ("template",)):
-                    visit(value_node, here, False)
-        elif cls is SequenceNode and depth < _SKETCH_DEPTH:
-            for i, item in enumerate(node.value):
-                mark = item.start_mark
-                out[(*path, i)] = (line0 + mark.line + 1, mark.column + 1)
+                    visit(sub, here, False)
+        elif children.__class__ is list and depth < _SKETCH_DEPTH:
+            for i, (line, column, item) in enumerate(children):
+                out[(*path, i)] = (line0 + line + 1, column + 1)
                 visit(item, (*path, i), False)
 
-    visit(root, (), False)
+    visit(root[2], (), False)
     return out
 
 
-def _child(node, part):
-    """The node under ``part`` and the mark to report for it (the key of a map entry)."""
-    if isinstance(part, int):
-        if node.__class__ is SequenceNode and 0 <= part < len(node.value):
-            item = node.value[part]
-            return item, item.start_mark
-        return None, None
-    if node.__class__ is not MappingNode:
-        return None, None
-    found = None
-    for key_node, value_node in node.value:
-        if key_node.__class__ is ScalarNode and _key_text(key_node) == part:
-            found = (value_node, key_node.start_mark)  # the last one wins, as when decoding
-    if found is None:
-        # a merge key may have brought the field in: search the merged maps
-        for key_node, value_node in node.value:
-            if key_node.__class__ is ScalarNode and key_node.value == "<<" and not key_node.style:
-                merged = [value_node] if value_node.__class__ is MappingNode else list(value_node.value)
-                for m in merged:
-                    child, mark = _child(m, part)
-                    if child is not None:
-                        return child, mark
-        return None, None
-    return found
-
-
-def _key_text(key_node) -> str:
-    """The key as decoding made it (``on`` is "true", ``1.0`` is "1"), so paths match."""
-    text = key_node.value
-    if not key_node.style and key_node.tag is None and text and text[0] not in _HINT:
-        return text  # the common case: a plain key that can only be a string
-    try:
-        return key_text(key_node)
-    except DecodeError:
-        return text
+def _child(children, part) -> tuple | None:
+    """The position under ``part`` of a node's children (a map key's, or a list item's)."""
+    if part.__class__ is int:
+        if children.__class__ is list and 0 <= part < len(children):
+            return children[part]
+        return None
+    if children.__class__ is dict:
+        return children.get(part)
+    return None

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from kubevet.loading.yaml_decode import DecodeError, _json_number, compose, decode
+from kubevet.loading.yaml_decode import DecodeError, _json_number, decode
 from kubevet.model import Document, K8sObject, Problem, Skipped, Source
 
 CHUNK_SIZE = 16 << 20
@@ -184,7 +184,7 @@ def _read_document(
         # when a stream with directives is parsed whole)
         sub = Document(source, i, doc.line, doc.offset, doc.length) if whole else doc
         sub.node = node
-        yield from _objects(source, sub, value, doc.line + node.start_mark.line)
+        yield from _objects(source, sub, value, doc.line + node[0])
         sub.node = None  # the consumer is done with this document's objects
 
 
@@ -374,11 +374,12 @@ def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
 
 
 def _json_node(doc: Document):
+    """The position tree of a JSON document (JSON is YAML to libyaml)."""
     try:
-        nodes = compose(doc.read())
-    except yaml.YAMLError:
+        values, _ = decode(doc.read())
+    except (yaml.YAMLError, DecodeError):
         return None
-    return nodes[0] if nodes else None
+    return values[0][1] if values else None
 
 
 def _json_duplicates(source: Source, doc: Document, keys: list[str]) -> Iterator[Problem]:

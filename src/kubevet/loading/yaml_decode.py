@@ -19,9 +19,18 @@ Kubernetes turns YAML into JSON with sigs.k8s.io/yaml, which decodes with go-yam
   printed as a float32); a null, uint64 or collection key is refused;
 * merge keys ``<<`` apply in document order, as go-yaml v2 applies them.
 
-Parsing is libyaml's, through PyYAML's C composer; the conversion to Python values is our
-own, which is where most of PyYAML's time goes. Aliases are shared, not copied, and their
-expansion is bounded so that an alias bomb is refused instead of exhausting memory.
+Parsing is libyaml's. The fast path is kubevet's C extension (``kubevet._yamlfast``), which
+builds the values and their positions straight from libyaml's events and hands anything
+rare (tags, anchors, merge keys, keys that are not strings, errors) back to the pure-Python
+path: PyYAML's C composer and our own conversion of its nodes. Both give the same values,
+positions and duplicate keys (tests/loading/test_fast_path.py). Aliases are shared, not
+copied, and their expansion is bounded so that an alias bomb is refused instead of
+exhausting memory. Set ``KUBEVET_PURE_PYTHON=1`` to use the pure-Python path only.
+
+A position is ``(line, column, children)``, 0-based, where ``children`` is a dict
+``{key: position}`` for a map (an entry's position is its key's), a list of positions for
+a list (each item's own start), or None for a scalar: what placing a finding needs, in
+plain values that outlive the parser.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from __future__ import annotations
 import base64
 import codecs
 import math
+import os
 import re
 import struct
 import sys
@@ -40,6 +50,13 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 # recurses once per level, so make room for that in the Python stack.
 if sys.getrecursionlimit() < 10000:
     sys.setrecursionlimit(10000)
+
+try:
+    from kubevet import _yamlfast
+except ImportError:  # built without a C compiler or libyaml's headers
+    _yamlfast = None
+if os.environ.get("KUBEVET_PURE_PYTHON"):
+    _yamlfast = None
 
 MAX_ALIAS_EXPANSION = 1_000_000
 """Nodes that aliases may add to one document when expanded; beyond it the document is refused."""
@@ -517,14 +534,93 @@ class Converter:
 def decode(data: bytes) -> tuple[list, list[tuple[int, int, str]]]:
     """Decode every document of ``data``.
 
-    Returns (value, root node) per document, and the duplicate keys seen. The root node
-    carries positions (``start_mark``); keep it only while findings may need them.
+    Returns (value, position) per document (see the module's docstring for positions), and
+    the duplicate keys seen as (line, column, key), 0-based.
     Raises yaml.YAMLError for syntax errors and DecodeError for what Kubernetes refuses.
     """
+    if _yamlfast is not None:
+        fast = _yamlfast.load(data, _plain_number)
+        if fast is not None:
+            return fast
+    return decode_pure(data)
+
+
+def decode_pure(data: bytes) -> tuple[list, list[tuple[int, int, str]]]:
+    """decode() without the C extension: PyYAML's C composer, then our own conversion."""
     nodes = compose(data)
-    converter = Converter(with_aliases=b"*" in data, data=data)
-    values = [(converter.convert(node), node) for node in nodes]
+    aliases = b"*" in data
+    converter = Converter(with_aliases=aliases, data=data)
+    memo: dict | None = {} if aliases else None
+    values = [(converter.convert(node), positions_of(node, memo)) for node in nodes]
     return values, converter.duplicates
+
+
+def _plain_number(text: str) -> object:
+    """A plain scalar that may be a number, typed as the converter types it (for the C path)."""
+    value = resolve_plain(text)
+    if value.__class__ is float:
+        return _json_number(value)  # type: ignore[arg-type]  # ValueError: the pure path words it
+    return value
+
+
+def positions_of(node, memo: dict | None = None) -> tuple:
+    """The position of a composed node (see the module's docstring), as the C path builds it.
+
+    Entries of a map are keyed as decoding keys them; keys that a merge key brings in are
+    found too (written keys first, then the merged maps in order, as decoding applies them).
+    """
+    mark = node.start_mark
+    return (mark.line, mark.column, _children(node, memo))
+
+
+def _children(node, memo: dict | None):
+    if memo is not None:
+        hit = memo.get(id(node))
+        if hit is not None:
+            return hit
+    cls = node.__class__
+    if cls is MappingNode:
+        out: dict = {}
+        merged = []
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not ScalarNode:
+                continue
+            if key_node.value == "<<" and (
+                (not key_node.style and key_node.tag is None) or key_node.tag == _MERGE_TAG
+            ):
+                merged.append(value_node)
+                continue
+            mark = key_node.start_mark
+            out[plain_key(key_node)] = (mark.line, mark.column, _children(value_node, memo))
+        for value_node in merged:
+            maps = [value_node] if value_node.__class__ is MappingNode else list(value_node.value)
+            for m in maps:
+                sub = _children(m, memo)
+                if sub.__class__ is dict:
+                    for key, where in sub.items():
+                        out.setdefault(key, where)
+        children: object = out
+    elif cls is SequenceNode:
+        children = [
+            (item.start_mark.line, item.start_mark.column, _children(item, memo)) for item in node.value
+        ]
+    else:
+        children = None
+    if memo is not None:
+        memo[id(node)] = children
+    return children
+
+
+def plain_key(key_node) -> str:
+    """The key as decoding made it (``on`` is "true", ``1.0`` is "1"), so paths match; the
+    text as written for a key that decoding refuses."""
+    text = key_node.value
+    if not key_node.style and key_node.tag is None and text and text[0] not in _HINT:
+        return text  # the common case: a plain key that can only be a string
+    try:
+        return key_text(key_node)
+    except DecodeError:
+        return text
 
 
 def load_data(data: bytes) -> object:
