@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 _SUFFIX = {
@@ -39,6 +40,13 @@ def parse_quantity(value: Any) -> Decimal | None:
         return Decimal(repr(value)) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Decimal | None:
+    # manifests repeat the same few quantities ("100m", "128Mi") thousands of times, and a
+    # Decimal is immutable: parse each text once
     m = _QUANTITY.match(value.strip())
     if not m:
         return None

@@ -77,6 +77,12 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
 
 def sensitive_name(name: str, patterns: Sequence[str]) -> bool:
     """Whether a variable or key name says that it holds a credential."""
+    return _sensitive(name, tuple(patterns))
+
+
+@lru_cache(maxsize=4096)
+def _sensitive(name: str, patterns: tuple[str, ...]) -> bool:
+    # the same variable names (DB_PASSWORD, LOG_LEVEL) recur across every workload
     normalized = words(name)
     if not normalized or normalized.rsplit("_", 1)[-1] in DESCRIPTIVE_WORDS:
         return False
@@ -113,6 +119,11 @@ def secret_shape(value: object) -> str | None:
     """What a value looks like when it contains a well-known kind of secret, else None."""
     if not isinstance(value, str):
         return None
+    return _shape(value)
+
+
+@lru_cache(maxsize=4096)
+def _shape(value: str) -> str | None:
     m = _ANY_SHAPE.search(value)
     if m is not None:
         return _SHAPES[int(m.lastgroup[1:])][0]
