@@ -34,8 +34,10 @@ def _fast():
     # the test command builds the extension (libyaml-dev and gcc are on the machine, and
     # scripts/install-test-tools.sh installs libyaml-dev when it is missing): a missing
     # extension here is a build failure to fix, not a reason to skip
-    from kubevet import _yamlfast
-
+    try:
+        from kubevet import _yamlfast
+    except ImportError:
+        pytest.fail("kubevet._yamlfast is not built: run `pip install -e .` again (setup.py builds it; needs gcc and libyaml-dev)")
     return _yamlfast
 
 
