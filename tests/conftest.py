@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# the real control plane of tests/apiserver (session scope, started on first use)
+from apiserver.fixtures import control_plane, kube, new_namespace  # noqa: F401
+
 from kubevet.cli import main
 from kubevet.config import Config
 from kubevet.engine import lint_text
