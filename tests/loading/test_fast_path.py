@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REAL_FILES, real_corpus
 
 from kubevet.loading import yaml_decode
 from kubevet.loading.yaml_decode import _plain_number, decode_pure
@@ -75,6 +76,15 @@ def test_files_exist():
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_same_values_positions_and_duplicates(path: Path):
+    _compare(path)
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_same_on_the_real_corpus(name: str):
+    _compare(real_corpus() / name)
+
+
+def _compare(path: Path) -> None:
     load = _fast().load
     data = path.read_bytes()
     for part in [data, *_documents(data)] if not path.suffix == ".json" else [data]:
@@ -151,7 +161,8 @@ def _scan_json(paths: list[str], pure: bool) -> dict:
 
 
 def test_scans_give_the_same_findings():
-    paths = ["examples", "tests/rules/fixtures"]
+    real = real_corpus()
+    paths = ["examples", "tests/rules/fixtures", *(str(real / n) for n in REAL_FILES[2:6])]
     fast, pure = _scan_json(paths, False), _scan_json(paths, True)
     assert fast["summary"]["objects"] > 100
     assert fast == pure
