@@ -1,10 +1,15 @@
 """Benchmark kubevet: full scans, parse-only baselines, peak memory and cold start.
 
-    python benchmarks/bench_scan.py [--repeat 3] [--corpus DIR] [--real DIR]
+    python benchmarks/bench_scan.py [--repeat 3] [--corpus DIR] [--real DIR] [--scaling]
 
-Prints a Markdown table (the README's figures come from it). Each figure is the median of
---repeat runs, each run in a fresh process so that caches and memory do not carry over.
-The generated corpus (benchmarks/gen_corpus.py, 20,000 objects) is created on first use.
+Prints Markdown tables (the README's figures come from them). Each figure is the median of
+--repeat runs, each run in a fresh process so that caches and memory do not carry over,
+and every row of a table is measured in the same run, so that the ratios between them hold
+on a noisy machine. The baselines beside kubevet: PyYAML's C loader parsing the same files,
+and orjson parsing the same content as JSON (the floor: the fastest way to turn this much
+text into Python objects). The generated corpus (benchmarks/gen_corpus.py, 20,000 objects
+in 100 files) and its one-file version are created on first use; --scaling adds 1k, 5k,
+20k and 100k objects to see that the cost per object stays flat.
 This is a benchmark, not a test: nothing here passes or fails on time.
 """
 
@@ -42,7 +47,16 @@ if mode == "pyyaml":
             for doc in yaml.load_all(fh, Loader=Loader):
                 if isinstance(doc, dict) and "kind" in doc:
                     n += 1
-elif mode == "loader":
+elif mode == "orjson":
+    # the same content as JSON (written once, outside the timing, by json_copy())
+    import orjson
+    n = 0
+    for f in sorted(glob.glob(os.path.join(root + ".json", "*.json"))):
+        with open(f, "rb") as fh:
+            n += len(orjson.loads(fh.read()))
+elif mode in ("loader", "loader-pure"):
+    if mode == "loader-pure":
+        os.environ["KUBEVET_PURE_PYTHON"] = "1"
     from kubevet.loading.reader import read_source
     from kubevet.model import K8sObject, Source
     gc.disable()
@@ -51,28 +65,57 @@ else:
     # the whole CLI as a user runs it (workers chosen automatically), JSON report to a file
     import subprocess, tempfile
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        jobs = ["-j", "1"] if mode == "scan-j1" else []
         subprocess.run(
-            [sys.executable, "-m", "kubevet", "scan", root, "--no-config", "-f", "json", "-o", report.name],
+            [sys.executable, "-m", "kubevet", "scan", root, "--no-config", "-f", "json", "-o", report.name, *jobs],
             check=False,
         )
         seconds = time.perf_counter() - t0  # the kubevet process only, not reading its report
         data = json.load(open(report.name))
     n = data["summary"]["objects"]
     findings = len(data["findings"])
-if mode != "scan":
+if not mode.startswith("scan"):
     seconds = time.perf_counter() - t0
 rss = max(
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
 ) / 1024
 out = {"objects": n, "seconds": seconds, "rss_mb": rss}
-if mode == "scan":
+if mode.startswith("scan"):
     out["findings"] = findings
 print(json.dumps(out))
 """
 
 
+def json_copy(root: Path) -> None:
+    """The corpus as JSON, one array of objects per file, beside it (ROOT.json/), for orjson."""
+    target = Path(str(root) + ".json")
+    if target.exists():
+        return
+    import orjson
+
+    from kubevet.loading.reader import read_source
+    from kubevet.model import K8sObject, Source
+
+    target.mkdir()
+    for i, f in enumerate(sorted(root.rglob("*.yaml"))):
+        objs = [item.data for item in read_source(Source(str(f), str(f))) if item.__class__ is K8sObject]
+        (target / f"{i:05d}.json").write_bytes(orjson.dumps(objs))
+
+
+def one_file(corpus: Path) -> Path:
+    """The generated corpus as one file of 20,000 documents."""
+    target = corpus.with_name(corpus.name + "-onefile")
+    if not target.exists():
+        target.mkdir()
+        parts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.yaml"))]
+        (target / "all.yaml").write_text("\n---\n".join(parts), encoding="utf-8")
+    return target
+
+
 def run_job(mode: str, root: Path) -> dict:
+    if mode == "orjson":
+        json_copy(root)
     proc = subprocess.run(
         [sys.executable, "-c", _JOB, mode, str(root)], capture_output=True, text=True, check=True
     )
@@ -103,32 +146,45 @@ def cold_start(repeat: int) -> float:
     return statistics.median(times)
 
 
+MODES = (
+    ("orjson", "parse only: orjson, the same content as JSON (the floor)"),
+    ("pyyaml", "parse only: PyYAML CSafeLoader"),
+    ("loader-pure", "parse only: kubevet loader, pure-Python path"),
+    ("loader", "parse only: kubevet loader (C fast path)"),
+    ("scan-j1", "full `kubevet scan -j 1`, every default rule, positions, JSON report"),
+    ("scan", "full `kubevet scan` (processes chosen by input size), JSON report"),
+)
+
+
+def generated(corpus: Path, objects: int, files: int) -> Path:
+    if not corpus.exists():
+        sys.path.insert(0, str(HERE))
+        from gen_corpus import generate
+
+        generate(corpus, objects, files)
+    return corpus
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--real", type=Path, default=DEFAULT_REAL)
+    parser.add_argument("--scaling", action="store_true", help="also scan 1k, 5k, 20k and 100k generated objects")
     args = parser.parse_args()
-    if not args.corpus.exists():
-        sys.path.insert(0, str(HERE))
-        from gen_corpus import generate
-
-        generate(args.corpus, 20000, 100)
-    size = sum(p.stat().st_size for p in args.corpus.rglob("*.yaml")) / 1e6
-    real_size = sum(p.stat().st_size for p in args.real.rglob("*.yaml")) / 1e6
+    generated(args.corpus, 20000, 100)
+    corpora = [
+        (f"generated, 100 files ({_mb(args.corpus):.0f} MB)", args.corpus),
+        (f"generated, one file ({_mb(one_file(args.corpus)):.0f} MB)", one_file(args.corpus)),
+    ]
+    if args.real.is_dir():
+        corpora.append((f"shared/corpus/real ({_mb(args.real):.0f} MB)", args.real))
 
     print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.repeat} runs\n")
     print("| corpus | what | objects | seconds | objects/s | peak RSS |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for label, root, mb in (
-        (f"generated ({size:.0f} MB)", args.corpus, size),
-        (f"shared/corpus/real ({real_size:.0f} MB)", args.real, real_size),
-    ):
-        for mode, what in (
-            ("pyyaml", "parse only: PyYAML CSafeLoader"),
-            ("loader", "parse only: kubevet loader"),
-            ("scan", "full `kubevet scan`, every default rule, positions, JSON report"),
-        ):
+    for label, root in corpora:
+        for mode, what in MODES:
             r = median_job(mode, root, args.repeat)
             rate = r["objects"] / r["seconds"]
             extra = f" ({r['findings']} findings)" if "findings" in r else ""
@@ -136,6 +192,20 @@ def main() -> None:
                 f"| {label} | {what}{extra} | {r['objects']} | {r['seconds']:.2f} | {rate:,.0f} | {r['rss_mb']:.0f} MB |"
             )
     print(f"\nCold start, one-Deployment file: {cold_start(max(args.repeat, 5)) * 1000:.0f} ms (median)")
+    if args.scaling:
+        print("\n| generated objects | `kubevet scan` seconds | objects/s | ms of wall time per object | peak RSS |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for n in (1000, 5000, 20000, 100000):
+            root = generated(args.corpus.with_name(f"corpus{n // 1000}k"), n, 100)
+            r = median_job("scan", root, args.repeat)
+            print(
+                f"| {n:,} | {r['seconds']:.2f} | {r['objects'] / r['seconds']:,.0f} | "
+                f"{r['seconds'] * 1000 / r['objects']:.3f} | {r['rss_mb']:.0f} MB |"
+            )
+
+
+def _mb(root: Path) -> float:
+    return sum(p.stat().st_size for p in root.rglob("*.yaml")) / 1e6
 
 
 if __name__ == "__main__":
