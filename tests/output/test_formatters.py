@@ -360,7 +360,7 @@ def test_text_colour_only_when_asked(scan):
 
 def test_text_summary_counts_by_severity(scan):
     last = render("text", *scan).splitlines()
-    assert "13 findings (6 errors, 4 warnings, 3 info); 6 objects in 3 files" in last
+    assert "13 findings (6 errors, 1 warning, 6 info); 6 objects in 3 files" in last
     assert "1 suppressed finding not shown" in last
 
 

@@ -8,7 +8,7 @@ from kubevet.rules._base import RuleContext, rule
 from kubevet.rules.availability._pdb import spec_path
 
 
-@rule(code="AVL004", name="pdb-policy-missing", severity="warning", kinds="PodDisruptionBudget")
+@rule(code="AVL004", name="pdb-policy-missing", severity="info", kinds="PodDisruptionBudget")
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Finding]:
     """A PodDisruptionBudget does not set unhealthyPodEvictionPolicy, so pods that never become ready can block node drains.
 
@@ -25,6 +25,10 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Finding]:
     readiness probe that never passes, a bad rollout), its budget is not met, so exactly
     those useless pods cannot be evicted and every drain of their nodes hangs until
     someone steps in.
+
+    It is information, not a warning: unset, the field has a safe default (the budget
+    is honoured for every pod), and the drain only hangs once the application is
+    already broken. Setting it is a decision worth making, not a fault.
 
     `AlwaysAllow` lets the eviction API evict running pods that are not ready regardless
     of the budget, while ready pods stay protected as before. An unready pod serves no

@@ -1,8 +1,8 @@
-from kubevet.findings import Finding
+from kubevet.findings import Finding, Severity
 from kubevet.rules._base import WORKLOADS, rule
 
 
-@rule(code="IDN003", name="deprecated-service-account-field", severity="warning", kinds=WORKLOADS)
+@rule(code="IDN003", name="deprecated-service-account-field", severity="info", kinds=WORKLOADS)
 def check(obj, ctx):
     """A pod names its ServiceAccount with the deprecated `serviceAccount` field.
 
@@ -15,6 +15,10 @@ def check(obj, ctx):
     clients. When both are set and differ, `serviceAccountName` wins and the other
     silently does nothing; readers, policies and tools that look at only one of them are
     misled.
+
+    Alone, the old field works (Kubernetes copies it into `serviceAccountName`), so
+    that is information; a warning only when both are set and differ, since then the
+    pod runs as another account than the one its author may have meant.
 
     ## Example
     ```yaml
@@ -56,6 +60,14 @@ def check(obj, ctx):
         return
     value = template.spec.get("serviceAccount")
     if isinstance(value, str) and value:
+        name = template.spec.get("serviceAccountName")
+        if isinstance(name, str) and name and name != value:
+            yield Finding(
+                f"serviceAccount {value!r} is ignored: the pod runs as serviceAccountName {name!r}",
+                (*template.spec_path, "serviceAccount"),
+                default_severity=Severity.WARNING,
+            )
+            return
         yield Finding(
             f"serviceAccount is deprecated: use serviceAccountName: {value}",
             (*template.spec_path, "serviceAccount"),

@@ -10,7 +10,7 @@ from kubevet.rules.resources._common import (
 @rule(
     code="RES004",
     name="cpu-limit-missing",
-    severity="warning",
+    severity="info",
     kinds=WORKLOADS,
     options=[
         Option(
@@ -31,8 +31,10 @@ def check(obj, ctx):
     A container without a CPU limit can use all spare CPU of its node, which makes its
     performance depend on its neighbours and lets a busy loop slow every pod on the node.
     Many teams disagree: a CPU limit throttles a container even when the node is idle,
-    which hurts latency. That is why this is a warning and can be turned off with the
-    `required` option, while CPU *requests* stay mandatory.
+    which hurts latency. No failure follows from the missing limit itself (the
+    container's CPU request still guarantees it, and its neighbours, their share), so
+    this is information, not a warning, and can be turned off with the `required`
+    option, while CPU *requests* stay mandatory.
 
     ## Example
     ```yaml
