@@ -6,8 +6,13 @@ name it, its username (``system:serviceaccount:NS:NAME``) or a group it belongs 
 (``system:serviceaccounts``, ``system:serviceaccounts:NS``, ``system:authenticated``), each
 with the rules of its role as the API server resolves them (kubevet.k8s.rbac: aggregated
 ClusterRoles followed, Kubernetes' default roles known). Each grant also says in a line
-what the RBAC rules judge risky in it (full control, deleting Secrets ...). The users and
+what the RBAC rules judge risky in it (full control, deleting Secrets ...): in the text
+report those lines start with ``!``, and a legend under the report says so. The users and
 groups that bindings name follow the ServiceAccounts.
+
+A RoleBinding grants only what exists inside its namespace: the ``nonResourceURLs`` rules of
+its role (``/metrics``, ``/healthz``, ``*``) take effect only through a ClusterRoleBinding, so
+they are not listed (nor judged) for a RoleBinding.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ class Grant:
                 "default": role is not None and role.default,
             },
             "risks": self.risks,
-            "rules": [r.to_json() for r in self.rules],
+            "rules": [r.to_json(urls=b.namespace is None) for r in self.rules],
         }
 
 
@@ -122,6 +127,10 @@ def build(objects: Sequence[K8sObject]) -> list[Account]:
 
 def _grant(rbac: Rbac, binding: Binding, via: Subject) -> Grant:
     rules = rbac.granted(binding)
+    if binding.namespace is not None:
+        # non-resource URLs are not namespaced: the API server grants them only through a
+        # ClusterRoleBinding, whatever a RoleBinding's role says
+        rules = tuple(r for r in rules if r.resources)
     return Grant(binding, via, rules, risks(rbac, rules, binding.namespace))
 
 
@@ -142,6 +151,7 @@ def render_text(accounts: list[Account]) -> str:
     if not accounts:
         return "No ServiceAccounts, users or groups in the manifests.\n"
     lines: list[str] = []
+    risky = False
     for account in accounts:
         head = account.label
         if account.kind == "ServiceAccount" and account.defined is None:
@@ -161,11 +171,20 @@ def render_text(accounts: list[Account]) -> str:
             lines.append(f"  {where}: {b.label}{via} -> {role}  [{b.obj.doc.source.display}:{b.obj.line}]")
             for risk in g.risks:
                 lines.append(f"    ! {risk}")
+                risky = True
             for r in g.rules:
                 source = f"  (from {r.role.label})" if r.role is not b.role else ""
-                lines.append(f"    {r.describe()}{source}")
+                lines.append(f"    {r.describe(urls=b.namespace is None)}{source}")
         lines.append("")
+    if risky:
+        lines.append(RISK_LEGEND)
     return "\n".join(lines)
+
+
+RISK_LEGEND = (
+    "! marks what kubevet's RBAC rules judge risky in the grant above it (full control, deleting or\n"
+    "  reading Secrets, escalation, exec, creating pods); `kubevet scan` reports each as a finding.\n"
+)
 
 
 def render_json(accounts: list[Account]) -> str:

@@ -70,3 +70,56 @@ def test_unreadable_input_exits_2(run_cli, tmp_path):
     r = run_cli("rbac", str(tmp_path / "missing.yaml"))
     assert r.code == 2
     assert "no such file" in r.err
+
+
+URL_ROLES = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: scraper}
+rules:
+  - {nonResourceURLs: [/metrics], verbs: [get]}
+  - {apiGroups: [""], resources: [pods], verbs: [get, list]}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: agent, namespace: mon}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: agent-scrapes, namespace: mon}
+subjects: [{kind: ServiceAccount, name: agent}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scraper}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: agent-admin, namespace: mon}
+subjects: [{kind: ServiceAccount, name: agent}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: agent-scrapes-all}
+subjects: [{kind: ServiceAccount, name: agent, namespace: mon}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scraper}
+"""
+
+
+def test_non_resource_urls_are_granted_only_cluster_wide(run_cli, tmp_path):
+    path = tmp_path / "rbac.yaml"
+    path.write_text(URL_ROLES, encoding="utf-8")
+    r = run_cli("rbac", str(path))
+    assert r.code == 0, r.err
+    block = r.out.split("\n\n")[0]
+    namespaced, cluster_wide = block.split("  cluster-wide: ")
+    assert "URLs" not in namespaced  # neither /metrics of scraper nor * of cluster-admin
+    assert "get, list pods" in namespaced and "! full control" in namespaced
+    assert "get URLs /metrics" in cluster_wide
+    # the ! marker is explained under the report
+    assert "! marks what kubevet's RBAC rules judge risky" in r.out
+
+    grants = json.loads(run_cli("rbac", str(path), "--format", "json").out)["subjects"][0]["grants"]
+    by_name = {g["binding"]["name"]: g for g in grants}
+    assert not any("nonResourceURLs" in rule for g in grants if g["scope"] == "namespace" for rule in g["rules"])
+    assert {"verbs": ["get"], "nonResourceURLs": ["/metrics"], "from": "ClusterRole scraper rules[0]"} in (
+        by_name["agent-scrapes-all"]["rules"]
+    )

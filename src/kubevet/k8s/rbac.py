@@ -102,24 +102,25 @@ class PolicyRule:
             return access.verbs
         return tuple(v for v in access.verbs if v in self.verbs)
 
-    def describe(self) -> str:
-        """The rule in one line: ``get, list secrets [db-password]`` or ``get URLs /metrics``."""
+    def describe(self, urls: bool = True) -> str:
+        """The rule in one line: ``get, list secrets [db-password]`` or ``get URLs /metrics``
+        (``urls=False``: as a RoleBinding grants it, without its non-resource URLs)."""
         verbs = ", ".join(sorted(self.verbs))
-        if self.urls and not self.resources:
+        if self.urls and urls and not self.resources:
             return f"{verbs} URLs {', '.join(sorted(self.urls))}"
         groups = sorted(self.groups)
         targets = ", ".join(f"{r}.{g}" if g else r for r in sorted(self.resources) for g in groups)
         names = f" [{', '.join(sorted(self.names))}]" if self.names else ""
         return f"{verbs} {targets}{names}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, urls: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"verbs": sorted(self.verbs)}
         if self.resources:
             out["apiGroups"] = sorted(self.groups)
             out["resources"] = sorted(self.resources)
         if self.names:
             out["resourceNames"] = sorted(self.names)
-        if self.urls:
+        if self.urls and urls:
             out["nonResourceURLs"] = sorted(self.urls)
         out["from"] = self.ref
         return out
