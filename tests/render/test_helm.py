@@ -398,3 +398,23 @@ def test_align_does_not_guess_between_identical_lines():
     template = ["a:", "  {{- if .x }}", "  x: 1", "  {{- end }}", "b:", "  x: 1"]
     rendered = ["c:", "  x: 1"]
     assert 1 not in align(template, rendered)
+
+
+def test_each_matrix_render_equals_a_fresh_render_with_that_file(tmp_path):
+    """Helm's render removes a dependency whose condition is false from the loaded chart:
+    a chart reused across the matrix rendered every later file without its subchart."""
+    chart = tmp_path / "app"
+    shutil.copytree(APP, chart)
+    matrix = tmp_path / "matrix"
+    matrix.mkdir()
+    (matrix / "a-no-cache.yaml").write_text("cache: {enabled: false}\n", encoding="utf-8")
+    (matrix / "b-defaults.yaml").write_text("replicaCount: 2\n", encoding="utf-8")
+    (matrix / "c-more.yaml").write_text("replicaCount: 3\n", encoding="utf-8")
+    sources, problems = render_chart(str(chart), HelmOptions(values_matrix=[str(matrix)]))
+    assert not problems and len(sources) == 3
+    for source, name in zip(sources, ("a-no-cache", "b-defaults", "c-more")):
+        fresh, fresh_problems = render_chart(str(chart), HelmOptions(values=[str(matrix / f"{name}.yaml")]))
+        assert not fresh_problems
+        assert source.data == fresh[0].data, name
+    assert b"charts/cache/templates/deployment.yaml" not in sources[0].data
+    assert b"charts/cache/templates/deployment.yaml" in sources[1].data

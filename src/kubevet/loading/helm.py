@@ -456,21 +456,27 @@ class _Library:
         except OSError as exc:  # the bundled native library failed to load
             raise HelmUnavailable(f"Helm's library could not be loaded ({exc}): {INSTALL_HINT}") from None
         self.helm = helm_python
-        self._charts: dict[str, Any] = {}  # loaded once for all the renders of a matrix
 
     def close(self) -> None:
-        for chart in self._charts.values():
-            chart.close()
-        self._charts.clear()
+        pass
 
     def render(self, path: str, files: ChartFiles, options: HelmOptions, matrix_file: str | None) -> Rendered:
+        """One render, of a chart loaded for it alone: Helm's render changes the loaded
+        chart (a dependency whose ``condition`` is false is removed from it for good), so
+        a chart reused for the next values file of a matrix would render without that
+        subchart, or fail. Each render equals a fresh ``helm template``."""
         helm = self.helm
-        chart = self._charts.get(path)
-        if chart is None:
-            try:
-                chart = self._charts[path] = helm.Chart.load(path)
-            except helm.HelmError as exc:
-                raise RenderFailed(f"Helm cannot load the chart: {_detail(exc)}", files.display(CHART_FILE)) from None
+        try:
+            chart = helm.Chart.load(path)
+        except helm.HelmError as exc:
+            raise RenderFailed(f"Helm cannot load the chart: {_detail(exc)}", files.display(CHART_FILE)) from None
+        try:
+            return self._render_loaded(chart, files, options, matrix_file)
+        finally:
+            chart.close()
+
+    def _render_loaded(self, chart, files: ChartFiles, options: HelmOptions, matrix_file: str | None) -> Rendered:
+        helm = self.helm
         user: dict = {}
         sources: list[tuple[str, Any]] = [(files.display("values.yaml"), files.default_values())]
         for vf in [*options.values, *([matrix_file] if matrix_file else [])]:
