@@ -88,19 +88,28 @@ print(json.dumps(out))
 
 
 def json_copy(root: Path) -> None:
-    """The corpus as JSON, one array of objects per file, beside it (ROOT.json/), for orjson."""
+    """The corpus as JSON, one array of objects per file, beside it (ROOT.json/), for orjson.
+
+    Written by a child process: loading the corpus here would raise this process's peak
+    memory, which the jobs it starts would then report as theirs (Linux's ru_maxrss counts
+    the pages a child had before exec)."""
     target = Path(str(root) + ".json")
-    if target.exists():
-        return
-    import orjson
+    if not target.exists():
+        subprocess.run([sys.executable, "-c", _JSON_COPY, str(root), str(target)], check=True)
 
-    from kubevet.loading.reader import read_source
-    from kubevet.model import K8sObject, Source
 
-    target.mkdir()
-    for i, f in enumerate(sorted(root.rglob("*.yaml"))):
-        objs = [item.data for item in read_source(Source(str(f), str(f))) if item.__class__ is K8sObject]
-        (target / f"{i:05d}.json").write_bytes(orjson.dumps(objs))
+_JSON_COPY = r"""
+import sys
+from pathlib import Path
+import orjson
+from kubevet.loading.reader import read_source
+from kubevet.model import K8sObject, Source
+root, target = Path(sys.argv[1]), Path(sys.argv[2])
+target.mkdir()
+for i, f in enumerate(sorted(root.rglob("*.yaml"))):
+    objs = [item.data for item in read_source(Source(str(f), str(f))) if item.__class__ is K8sObject]
+    (target / f"{i:05d}.json").write_bytes(orjson.dumps(objs))
+"""
 
 
 def one_file(corpus: Path) -> Path:
