@@ -60,9 +60,9 @@ def _pure(data: bytes):
 
 
 def _documents(data: bytes) -> list[bytes]:
-    from kubevet.loading.reader import _MARKER
+    from kubevet.loading.reader import _markers
 
-    starts = [0] + [m.start() for m in _MARKER.finditer(data) if m.start() > 0]
+    starts = [0] + [pos for pos, _ in _markers(data, 1, len(data))]
     return [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)])]
 
 

@@ -359,15 +359,15 @@ def test_chunked_streaming_of_real_files(monkeypatch, name):
     assert sum(1 for s in whole if s[0] == "object") > 5
 
 
-class _CountingMarker:
-    """reader._MARKER, counting the bytes searched for document markers."""
+class _CountingMarkers:
+    """reader._markers, counting the bytes searched for document markers."""
 
-    def __init__(self, pattern) -> None:
-        self.pattern, self.searched = pattern, 0
+    def __init__(self, find) -> None:
+        self.find, self.searched = find, 0
 
-    def finditer(self, buf, pos, endpos):
-        self.searched += max(0, endpos - pos)
-        return self.pattern.finditer(buf, pos, endpos)
+    def __call__(self, buf, start, end):
+        self.searched += max(0, end - start)
+        return self.find(buf, start, end)
 
 
 def test_a_document_bigger_than_the_chunks_is_searched_once(tmp_path, monkeypatch):
@@ -375,8 +375,8 @@ def test_a_document_bigger_than_the_chunks_is_searched_once(tmp_path, monkeypatc
     # of it again for every chunk, 20,000 times over
     path = tmp_path / "big.yaml"
     path.write_bytes((cm("big", "data:\n") + "".join(f"  k{i}: {'v' * 50}\n" for i in range(20000)) + "---\n" + cm("next")).encode())
-    counter = _CountingMarker(reader._MARKER)
-    monkeypatch.setattr(reader, "_MARKER", counter)
+    counter = _CountingMarkers(reader._markers)
+    monkeypatch.setattr(reader, "_markers", counter)
     monkeypatch.setattr(reader, "CHUNK_SIZE", 64)
     items = list(read_source(Source(str(path), "big.yaml")))
     assert [i.name for i in items] == ["big", "next"]
@@ -453,3 +453,20 @@ def test_position_in_a_json_file(scan):
     assert name == "sidecar" and field == "spec.template.spec.containers[1].livenessProbe"
     assert lines[line - 1][column - 1 :].startswith('"livenessProbe"')
     assert line == next(i for i, l in enumerate(lines, 1) if '"sidecar"' in l) + 2
+
+
+def test_document_markers_are_found_as_yaml_defines_them():
+    # reader._markers finds markers with bytes.find; the definition, as a regular expression,
+    # is the oracle: "---" or "..." at the start of a line, then a blank or the end
+    import random
+    import re
+
+    definition = re.compile(rb"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
+    rng = random.Random(7)
+    alphabet = [b"-", b".", b"\n", b" ", b"a", b"\t", b"\r", b"#"]
+    for _ in range(20000):
+        buf = b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+        start = rng.randint(1, len(buf))
+        end = rng.randint(start, len(buf))
+        expected = [(m.start(), m.group()) for m in definition.finditer(buf, start, end)]
+        assert list(reader._markers(buf, start, end)) == expected, (buf, start, end)

@@ -22,8 +22,6 @@ from kubevet.loading.yaml_decode import DecodeError, _json_number, decode
 from kubevet.model import Document, K8sObject, Problem, Skipped, Source
 
 CHUNK_SIZE = 16 << 20
-_MARKER = re.compile(rb"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
-_DIRECTIVE = re.compile(rb"^%", re.M)
 _BINARY_SNIFF = 8192
 
 Loaded = K8sObject | Problem | Skipped
@@ -78,7 +76,7 @@ def _read_chunks(source: Source, chunks: Iterator[bytes], json_hint: bool) -> It
         # kubectl decodes a stream that starts with "{" as JSON, not YAML; so do we
         yield from _read_json(source, first + b"".join(chunks))
         return
-    if _DIRECTIVE.search(first):
+    if first.startswith(b"%") or b"\n%" in first:
         # %YAML / %TAG directives belong to the document after them: parse the stream whole
         data = first + b"".join(chunks)
         yield from _read_document(source, Document(source, 0, 0, 0, len(data)), data, whole=True)
@@ -114,8 +112,7 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
         limit = len(buf) if eof else buf.rfind(b"\n") + 1
         start = 0
         line = buf_line
-        for m in _MARKER.finditer(buf, searched, limit):
-            pos = m.start()
+        for pos, marker in _markers(buf, searched, limit):
             if pos == start:
                 continue
             length = pos - start
@@ -125,7 +122,7 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
                 buf[start:pos],
             )
             line += buf.count(b"\n", start, pos)
-            if m.group() == b"...":
+            if marker == b"...":
                 # the next document starts after the "..." line
                 eol = buf.find(b"\n", pos)
                 nstart = len(buf) if eol < 0 else eol + 1
@@ -145,6 +142,25 @@ def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> 
         buf_offset += start
         buf_line = line
         buf = buf[start:]
+
+
+def _markers(buf: bytes, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+    """The document markers in buf[start:end] (start >= 1), as (position, marker): ``---``
+    or ``...`` at the start of a line, followed by a blank or the end. Found with
+    bytes.find, which is many times faster on large inputs than a multi-line regex."""
+    nexts = {}
+    for marker in (b"---", b"..."):
+        nexts[marker] = buf.find(b"\n" + marker, start - 1, end)
+    while True:
+        found = [(at, marker) for marker, at in nexts.items() if at >= 0]
+        if not found:
+            return
+        at, marker = min(found)
+        pos = at + 1
+        after = buf[pos + 3 : pos + 4] if pos + 3 < end else b""  # the end counts as a blank
+        if after in (b"", b" ", b"\t", b"\r", b"\n"):
+            yield pos, marker
+        nexts[marker] = buf.find(b"\n" + marker, at + 1, end)
 
 
 def _read_document(
