@@ -35,9 +35,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubevet.engine import ScanResult
 from kubevet.errors import KubevetError
 from kubevet.findings import Finding, format_path
+from kubevet.result import ScanResult
 
 VERSION = 1
 DEFAULT_FILE = ".kubevet-baseline.json"

@@ -272,20 +272,13 @@ def _split(values: list[str]) -> list[str]:
 
 def _file_config(args: argparse.Namespace):
     """The configuration file's settings (or the defaults), before the command line's."""
-    from pathlib import Path
+    from kubevet import api
 
-    from kubevet.config import Config
-    from kubevet.config_file import load
-
-    if args.no_config:
-        if args.config:
-            raise UsageError("--config and --no-config contradict each other")
-        return Config()
+    if args.no_config and args.config:
+        raise UsageError("--config and --no-config contradict each other")
     if args.config and not os.path.isfile(args.config):
         raise UsageError(f"--config: no such file: {args.config}")
-    config, raw = load(Path(args.config) if args.config else None)
-    args.config_exclude = raw.get("exclude", [])
-    return config
+    return api.load_config(args.config, no_config=args.no_config)
 
 
 def _config(args: argparse.Namespace):
@@ -350,9 +343,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from kubevet import baseline, output
-    from kubevet.engine import Engine
-    from kubevet.loading.discover import discover
+    from kubevet import api, baseline, output
 
     recording = args.command == "baseline"  # kubevet baseline: the scan, then the file
     if recording and args.baseline_format:
@@ -361,40 +352,31 @@ def _run_scan(args: argparse.Namespace) -> int:
     known = baseline.load(args.baseline) if getattr(args, "baseline", None) else None
     config = _config(args)
     fingerprints = recording or known is not None or any(r.format.name == "gitlab" for r in reports)
-    engine = Engine(config, record_checks=any(r.format.needs_checks for r in reports))
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
     with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
-        exclude = [*getattr(args, "config_exclude", []), *args.exclude]  # the file's, then the flag's
-        sources, problems = discover(args.paths, helm=_helm_options(args, config), exclude=exclude)
-        context, context_problems = discover(args.context) if args.context else ([], [])
-        from kubevet.loading.rendered import scan_rendered
-
-        # engine.scan, with each render of a --values-matrix judged on its own, and findings
-        # on rendered charts and kustomizations moved to their files
-        result = scan_rendered(
-            engine, sources, [*problems, *context_problems], jobs=_jobs(args.jobs, sources), context=context
+        exclude = [*config.exclude, *args.exclude]  # the file's, then the flag's
+        inputs = api.discover(args.paths, helm=_helm_options(args, config), exclude=exclude)
+        context = api.discover(args.context) if args.context else None
+        result = api.scan_inputs(
+            inputs,
+            config,
+            context,
+            jobs=_jobs(args.jobs, inputs),
+            record_checks=any(r.format.needs_checks for r in reports),
         )
         if fingerprints:
             baseline.attach(result, os.getcwd())
         if known is not None:
             known.apply(result)
-        writer.write(result, engine.rules)
+        writer.write(result, result.rules)
     sys.stdout.flush()
     if args.suggest_fixes:
-        _suggest_fixes(args.suggest_fixes, result, sources, context, config)
+        _suggest_fixes(args.suggest_fixes, result, inputs.sources, context.sources if context else [], config)
 
-    for crash in result.crashes:
-        print(f"kubevet: internal error: {crash}", file=sys.stderr)
-    if result.input_errors:
-        n = result.input_errors
-        print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
-        for where in result.unreadable:
-            print(f"  {where}", file=sys.stderr)
-    empty = result.objects == 0 and not args.allow_no_objects
-    if empty:
-        print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
-    if result.input_errors or empty or result.crashes:
+    verdict = result.verdict(allow_no_objects=args.allow_no_objects, exit_zero=args.exit_zero)
+    _report_errors(result, args.allow_no_objects)
+    if verdict.exit_code == EXIT_ERROR:
         if recording:
             print(f"kubevet: error: baseline {args.baseline_output} not written", file=sys.stderr)
         return EXIT_ERROR
@@ -406,10 +388,20 @@ def _run_scan(args: argparse.Namespace) -> int:
     if known is not None and known.unused:
         n = known.unused
         print(f"kubevet: note: {n} finding{'s' if n != 1 else ''} of {args.baseline} no longer occur{'s' if n == 1 else ''}; `kubevet baseline` rewrites it", file=sys.stderr)
-    worst = result.worst()
-    if worst is not None and worst >= config.fail_on and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return verdict.exit_code
+
+
+def _report_errors(result, allow_no_objects: bool) -> None:
+    """On stderr: each rule crash, each unreadable input, and an empty scan."""
+    for crash in result.crashes:
+        print(f"kubevet: internal error: {crash}", file=sys.stderr)
+    if result.input_errors:
+        n = len(result.input_errors)
+        print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
+        for error in result.input_errors:
+            print(f"  {error}", file=sys.stderr)
+    if result.objects == 0 and not allow_no_objects:
+        print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
 
 
 def _suggest_fixes(directory: str, result, sources, context, config) -> None:
@@ -426,24 +418,27 @@ def _suggest_fixes(directory: str, result, sources, context, config) -> None:
 PARALLEL_THRESHOLD = 8 << 20  # below this much input, forking workers costs more than it saves
 
 
-def _jobs(requested: int, sources) -> int:
-    """Worker processes for a scan: as asked, or one per core when the input is large."""
+def _jobs(requested: int, inputs) -> int:
+    """Worker processes for a scan: as asked, or one per core when the input is large.
+
+    A batch decision, so the CLI's: the library forks only when told to."""
     if requested > 0:
         return requested
     if requested < 0:
         raise UsageError("--jobs must be 1 or more")
-    from kubevet.engine import input_size
-
-    if len(sources) < 2 or input_size(sources) < PARALLEL_THRESHOLD:
+    if len(inputs.sources) < 2 or inputs.size < PARALLEL_THRESHOLD:
         return 1
-    return min(os.cpu_count() or 1, len(sources))
+    return min(os.cpu_count() or 1, len(inputs.sources))
 
 
 def _kube_version_note(config) -> None:
     """Say so when the target Kubernetes version is older than every shipped schema."""
     from kubevet.schema.versions import older_than_schemas, parse
 
-    note = older_than_schemas(parse(config.kube_version))
+    try:
+        note = older_than_schemas(parse(config.kube_version))
+    except ValueError:
+        return  # not a version kubevet knows: the scan's configuration check says so (exit 2)
     if note:
         print(f"kubevet: note: {note}", file=sys.stderr)
 

@@ -29,6 +29,7 @@ class Config:
     exemptions: list[Exemption] = field(default_factory=list)
     kube_version: str = ""  # target Kubernetes version ("1.30"); empty: the newest with schemas
     crd_files: list[str] = field(default_factory=list)  # CRD files/directories (--crd)
+    exclude: list[str] = field(default_factory=list)  # globs of paths a scan leaves out (discovery)
 
     def validate(self) -> None:
         """Fail with a message naming every unknown rule, option or value."""

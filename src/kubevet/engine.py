@@ -10,56 +10,23 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from kubevet import suppress
 from kubevet.config import Config
 from kubevet.errors import ConfigError
-from kubevet.findings import Finding, ObjectRef, Severity
+from kubevet.findings import Finding
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, sketch
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
+from kubevet.result import INPUT_ERRORS, InputError, RuleCrash, ScanResult, summary
 from kubevet.rules import all_rules, lookup
 from kubevet.rules._base import WORKLOADS, Rule, RuleContext
 
-# input problems that mean the scan did not see all of its input (exit 2)
-INPUT_ERRORS = frozenset({"yaml-syntax", "file-unreadable", "yaml-limit-exceeded", "render-error"})
-
-
-@dataclass
-class ScanResult:
-    """What a scan found, and what it saw."""
-
-    findings: list[Finding] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    objects: int = 0
-    sources: int = 0
-    input_errors: int = 0
-    unreadable: list[str] = field(default_factory=list)  # "file:line: why" per input error
-    suppressions: list = field(default_factory=list)  # suppress.ObjectSuppressions per annotated object
-    crashes: list[str] = field(default_factory=list)
-    # (object, file, line, names of the rules that judged it); filled for formats that
-    # report passing checks too (JUnit), when the engine is asked to record them
-    checked: list[tuple[ObjectRef, str, int, tuple[str, ...]]] = field(default_factory=list)
-
-    def merge(self, other: ScanResult) -> None:
-        self.findings.extend(other.findings)
-        self.skipped.extend(other.skipped)
-        self.objects += other.objects
-        self.sources += other.sources
-        self.input_errors += other.input_errors
-        self.unreadable.extend(other.unreadable)
-        self.suppressions.extend(other.suppressions)
-        self.crashes.extend(other.crashes)
-        self.checked.extend(other.checked)
-
-    def worst(self) -> Severity | None:
-        active = [f.severity for f in self.findings if not f.suppressed]
-        return max(active) if active else None
+__all__ = ["INPUT_ERRORS", "Engine", "ScanResult", "input_size", "lint_text", "summary"]
 
 
 class Engine:
@@ -150,6 +117,8 @@ class Engine:
         problems: Iterable[Problem] = (),
         jobs: int = 1,
         context: Iterable[Source] = (),
+        context_objects: Iterable[K8sObject] = (),
+        objects: Iterable[K8sObject | Problem | Skipped] = (),
     ) -> ScanResult:
         """Judge every source; findings come back placed, with final severities, sorted.
 
@@ -162,48 +131,57 @@ class Engine:
         ``context`` sources describe the surroundings (a platform repository's quotas,
         policies and roles): their objects are read by cluster rules but are not judged
         themselves and nothing is reported about them, except input errors.
+        ``context_objects`` are context objects already read (a ``ClusterState``'s).
+        ``objects`` are objects already in memory (``kubevet.api.scan_objects``): judged
+        after the sources, as one more source.
+
+        The engine leaves the garbage collector alone: turning it off for a big one-shot
+        scan is the CLI's decision, not the library's (it is process-wide, and other
+        threads may be scanning).
         """
         sources = list(sources)
-        result = ScanResult()
+        result = ScanResult(fail_on=self.config.fail_on, rules=list(self.rules))
         for problem in problems:
             result.findings.extend(self._problem(problem, result))
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # the loader builds millions of acyclic containers: skip the GC passes
-        try:
-            context_part = self._scan_sources([(-1, s) for s in context], context=True)
-            if jobs > 1 and len(sources) > 1 and _can_fork():
-                parts = self._scan_parallel(sources, jobs)
-            else:
-                parts = [self._scan_sources(list(enumerate(sources)))]
-            retained: list[tuple[int, K8sObject]] = list(context_part.retained)
-            result.findings.extend(context_part.result.findings)
-            result.input_errors += context_part.result.input_errors
-            result.unreadable.extend(context_part.result.unreadable)
-            for part in parts:
-                part.unpack()
-                result.merge(part.result)
-                retained.extend(part.retained)
-            retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
-            cluster = self._run_cluster([obj for _, obj in retained], result)
-            cluster = [f for f in cluster if f.target is None or not f.target.context]
-            for f in cluster:
-                obj = f.target
-                if obj is not None and obj.suppressions is not None:
-                    path = self.workloads.template_path(obj)
-                    obj.suppressions.apply(f, suppress.container_of(obj, path, f.path))
-            self._place(cluster)
-            result.findings.extend(cluster)
-            for _, obj in retained:
-                obj.template_cache = None  # break the object <-> template cycle
-            result.findings.extend(self._suppression_findings(result))
-            suppress.apply_exemptions(result.findings, self.config.exemptions)
-            result.findings.sort(key=Finding.sort_key)
-            result.skipped.sort(key=lambda s: (s.file, s.line))
-            result.unreadable.sort()
-            result.checked.sort(key=lambda c: (c[1], c[2]))
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        context_part = self._scan_sources([(-1, s) for s in context], context=True)
+        for obj in context_objects:
+            self._keep_context(obj, context_part.retained, -1)
+        if jobs > 1 and len(sources) > 1 and _can_fork():
+            parts = self._scan_parallel(sources, jobs)
+        else:
+            parts = [self._scan_sources(list(enumerate(sources)))]
+        objects = list(objects)
+        if objects:
+            part = _Part(ScanResult(), [])
+            kept: list[K8sObject] = []
+            part.result.findings.extend(self._scan_items(iter(objects), part.result, kept, False))
+            part.retained.extend((len(sources), obj) for obj in kept)
+            parts.append(part)
+        retained: list[tuple[int, K8sObject]] = list(context_part.retained)
+        result.findings.extend(context_part.result.findings)
+        result.input_errors.extend(context_part.result.input_errors)
+        for part in parts:
+            part.unpack()
+            result.merge(part.result)
+            retained.extend(part.retained)
+        retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
+        cluster = self._run_cluster([obj for _, obj in retained], result)
+        cluster = [f for f in cluster if f.target is None or not f.target.context]
+        for f in cluster:
+            obj = f.target
+            if obj is not None and obj.suppressions is not None:
+                path = self.workloads.template_path(obj)
+                obj.suppressions.apply(f, suppress.container_of(obj, path, f.path))
+        self._place(cluster)
+        result.findings.extend(cluster)
+        for _, obj in retained:
+            obj.template_cache = None  # break the object <-> template cycle
+        result.findings.extend(self._suppression_findings(result))
+        suppress.apply_exemptions(result.findings, self.config.exemptions)
+        result.findings.sort(key=Finding.sort_key)
+        result.skipped.sort(key=lambda s: (s.file, s.line))
+        result.input_errors.sort(key=lambda e: (e.file, e.line, e.column, e.message))
+        result.checked.sort(key=lambda c: (c[1], c[2]))
         return result
 
     def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _Part:
@@ -226,35 +204,46 @@ class Engine:
             shares[i].append((order, source))
             loads[i] += _size(source)
         shares = [s for s in shares if s]
-        global _FORKED_ENGINE
-        _FORKED_ENGINE = self
-        try:
-            # the workers take every share but the first, which this process scans itself
-            # meanwhile: one share fewer to send back
-            with multiprocessing.get_context("fork").Pool(len(shares) - 1) as pool:
-                pending = pool.map_async(_scan_share, shares[1:])
-                own = self._scan_sources(shares[0])
-                return [own, *pending.get()]
-        finally:
-            _FORKED_ENGINE = None
+        # the workers take every share but the first, which this process scans itself
+        # meanwhile: one share fewer to send back. Each worker gets this engine from its
+        # initializer (inherited by fork, not pickled); nothing is left in this process.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(len(shares) - 1, initializer=_worker_start, initargs=(self,)) as pool:
+            pending = pool.map_async(_scan_share, shares[1:])
+            own = self._scan_sources(shares[0])
+            return [own, *pending.get()]
 
     def _scan_source(
         self, source: Source, result: ScanResult, retained: list[K8sObject], context: bool = False
     ) -> list[Finding]:
+        return self._scan_items(read_source(source), result, retained, context)
+
+    def _keep_context(self, obj: K8sObject, retained: list, order: int | None = None) -> None:
+        """Keep what the cluster rules need of a context object (never judged itself)."""
+        keep = self._keep(obj)
+        if keep is None:
+            return
+        kept = obj if keep == "full" else obj.identity(keep if isinstance(keep, dict) else None)
+        kept.context = True
+        kept.sketch = {}
+        retained.append(kept if order is None else (order, kept))
+
+    def _scan_items(
+        self,
+        items: Iterator[K8sObject | Problem | Skipped],
+        result: ScanResult,
+        retained: list[K8sObject],
+        context: bool,
+    ) -> list[Finding]:
         found: list[Finding] = []
         index = PositionIndex()
-        for item in read_source(source):
+        for item in items:
             if item.__class__ is K8sObject:
                 obj: K8sObject = item  # type: ignore[assignment]
-                keep = self._keep(obj)
                 if context:
-                    if keep is None:
-                        continue
-                    kept = obj if keep == "full" else obj.identity(keep if isinstance(keep, dict) else None)
-                    kept.context = True
-                    kept.sketch = {}
-                    retained.append(kept)
+                    self._keep_context(obj, retained)
                     continue
+                keep = self._keep(obj)
                 result.objects += 1
                 own: list[Finding] = []
                 for r, ctx in self._rules_for(obj.kind):
@@ -267,7 +256,8 @@ class Engine:
                 if keep != "full":
                     obj.template_cache = None  # it points back at obj: free it by refcount
                 if keep == "full":
-                    obj.sketch = sketch(obj.doc, obj.base)
+                    # objects from memory have no nodes to sketch: they are placed at their line
+                    obj.sketch = sketch(obj.doc, obj.base) if obj.doc.node is not None else {}
                     retained.append(obj)
                 elif keep is not None:
                     slim = obj.identity(keep if isinstance(keep, dict) else None)
@@ -275,7 +265,7 @@ class Engine:
                     retained.append(slim)
                 if self.record_checks:
                     result.checked.append(
-                        (obj.ref, source.display, obj.line, self._applicable_rules(obj.kind))
+                        (obj.ref, obj.doc.source.display, obj.line, self._applicable_rules(obj.kind))
                     )
             elif item.__class__ is Problem:
                 found.extend(self._problem(item, result))  # type: ignore[arg-type]
@@ -382,9 +372,9 @@ class Engine:
 
     def _problem(self, problem: Problem, result: ScanResult) -> list[Finding]:
         if problem.rule in INPUT_ERRORS:
-            result.input_errors += 1
-            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
-            result.unreadable.append(f"{where}: {problem.message}")
+            result.input_errors.append(
+                InputError(problem.file, problem.line, problem.message, problem.rule, problem.column)
+            )
         if problem.rule not in self._active_input:
             return []
         r = self._input[problem.rule]
@@ -461,13 +451,18 @@ class _Part:
         self.packed = None
 
 
-_FORKED_ENGINE: Engine | None = None
+_WORKER_ENGINE: list[Engine] = []  # set in a forked worker only, by _worker_start
+
+
+def _worker_start(engine: Engine) -> None:
+    """In a new worker process: remember the engine to scan with, and leave the GC off
+    (the worker is short-lived and builds no cycles worth collecting)."""
+    gc.disable()
+    _WORKER_ENGINE.append(engine)
 
 
 def _scan_share(share: list[tuple[int, Source]]) -> _Part:
-    assert _FORKED_ENGINE is not None
-    gc.disable()
-    return _FORKED_ENGINE._scan_sources(share).pack()
+    return _WORKER_ENGINE[0]._scan_sources(share).pack()
 
 
 def _can_fork() -> bool:
@@ -490,9 +485,10 @@ def _size(source: Source) -> int:
         return 0
 
 
-def _crash(r: Rule, obj: K8sObject | None, exc: BaseException) -> str:
-    where = f"{obj.doc.source.display}:{obj.line} {obj.ref}" if obj else "the scan"
-    return f"rule {r.name} ({r.code}) crashed on {where}: {type(exc).__name__}: {exc}"
+def _crash(r: Rule, obj: K8sObject | None, exc: BaseException) -> RuleCrash:
+    if obj is None:
+        return RuleCrash(r.name, r.code, type(exc).__name__, str(exc))
+    return RuleCrash(r.name, r.code, type(exc).__name__, str(exc), obj.ref, obj.doc.source.display, obj.line)
 
 
 def lint_text(text: str | bytes, config: Config | None = None, name: str = "<text>") -> ScanResult:
@@ -500,10 +496,3 @@ def lint_text(text: str | bytes, config: Config | None = None, name: str = "<tex
     data = text.encode("utf-8") if isinstance(text, str) else text
     return Engine(config).scan([Source(None, name, data)])
 
-
-def summary(result: ScanResult) -> dict[str, Any]:
-    counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
-    for f in result.findings:
-        if not f.suppressed:
-            counts[str(f.severity)] += 1
-    return counts

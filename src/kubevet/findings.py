@@ -98,6 +98,23 @@ class Finding:
     # set when the finding is placed: what baselines and fingerprints identify it by
     named_path: str | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def identity(self) -> tuple[str, str, str, str, str, str]:
+        """What the finding is about, independent of where it is written:
+        (rule, API group, kind, namespace, name, named field path).
+
+        No file, line or message: the same problem in two renders, in a baseline and a
+        moved file, or in the OLD and NEW of a diff has the same identity. The field path
+        names list items (``containers[name=web]``) once the engine has placed the finding,
+        so reordering containers keeps it too.
+        """
+        obj = self.obj
+        group = obj.api_version.rpartition("/")[0] if obj is not None and "/" in obj.api_version else ""
+        path = self.named_path or (format_path(self.path) if self.path else "")
+        if obj is None:
+            return (self.rule, "", "", "", "", path)
+        return (self.rule, group, obj.kind, obj.namespace or "", obj.name or "", path)
+
     def sort_key(self) -> tuple:
         obj = self.obj
         return (

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubevet.engine import INPUT_ERRORS
 from kubevet.k8s.rbac import Binding, PolicyRule, Rbac, Subject, full_admin
 from kubevet.k8s.workloads import Workloads
 from kubevet.model import K8sObject, Problem
+from kubevet.result import INPUT_ERRORS
 from kubevet.rules._base import namespace_of
 from kubevet.rules.identity._common import service_account
 from kubevet.rules.rbac._common import phrase

@@ -204,6 +204,18 @@ def _read_document(
         sub.node = None  # the consumer is done with this document's objects
 
 
+def read_value(value: object, display: str, line: int = 0) -> Iterator[Loaded]:
+    """The objects of a document decoded elsewhere (a dict in memory, an API request body).
+
+    ``line`` (1-based; 0: unknown) is where the object starts in ``display``, if it was
+    written anywhere: findings then point there, since no YAML nodes place them further.
+    Lists are expanded and what is not a Kubernetes object is Skipped, as for files.
+    """
+    source = Source(None, display, b"")
+    doc = Document(source, 0, line - 1 if line > 0 else -1, 0, 0)
+    yield from _objects(source, doc, value, doc.line)
+
+
 def _objects(source: Source, doc: Document, value: object, line: int) -> Iterator[Loaded]:
     """Turn one decoded document into objects: expand Lists, skip what is not Kubernetes."""
     if value is None:

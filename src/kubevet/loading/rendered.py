@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubevet.model import Document, Source
@@ -165,17 +165,13 @@ def finish(result, sources: Sequence[Source]) -> None:
             file, line = placed.file, placed.line
         checked.append((ref, file, line, names))
     result.checked = checked
-    unreadable = []
-    for text in result.unreadable:
-        for display, source in rendered.items():
-            if text.startswith(display + ":"):
-                where, _, message = text[len(display) + 1 :].partition(": ")
-                placed = _place_quietly(source, int(where)) if where.isdigit() else None
-                if placed is not None:
-                    text = f"{placed.file}:{placed.line}: {message}" if placed.line else f"{placed.file}: {message}"
-                break
-        unreadable.append(text)
-    result.unreadable = unreadable
+    errors = []
+    for e in result.input_errors:
+        placed = _place_quietly(rendered.get(e.file), e.line) if e.line else None
+        if placed is not None:
+            e = replace(e, file=placed.file, line=placed.line)
+        errors.append(e)
+    result.input_errors = errors
     _merge_renders(result, rendered.values())
     result.findings.sort(key=Finding.sort_key)
     result.skipped.sort(key=lambda s: (s.file, s.line))

@@ -29,8 +29,8 @@ from typing import IO, TYPE_CHECKING
 from kubevet.errors import UsageError
 
 if TYPE_CHECKING:
-    from kubevet.engine import ScanResult
     from kubevet.findings import Finding
+    from kubevet.result import ScanResult
     from kubevet.rules._base import Rule
 
 FORMATS = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kubevet.engine import ScanResult
 from kubevet.findings import Severity
 from kubevet.output import RenderOptions, ordered
+from kubevet.result import ScanResult
 from kubevet.rules._base import Rule
 
 EXTENSION = "txt"
@@ -53,5 +53,5 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
             )
         )
     for crash in result.crashes:
-        lines.append(command("error", crash, title="kubevet internal error"))
+        lines.append(command("error", str(crash), title="kubevet internal error"))
     return "\n".join(lines) + ("\n" if lines else "")

@@ -27,9 +27,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kubevet.engine import INPUT_ERRORS, ScanResult
 from kubevet.findings import Finding, Severity
 from kubevet.output import RenderOptions, ordered
+from kubevet.result import INPUT_ERRORS, ScanResult
 from kubevet.rules._base import Rule
 
 EXTENSION = "json"

@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kubevet.engine import ScanResult, summary
 from kubevet.findings import Finding, format_path
 from kubevet.output import RenderOptions, ordered, rule_url, tool_version
+from kubevet.result import ScanResult, summary
 from kubevet.rules._base import Rule
 
 EXTENSION = "json"
@@ -59,13 +59,13 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
         "findings": [finding_json(f) for f in findings],
         "rules": [rule_json(r) for r in sorted(rules, key=lambda r: r.code)],
         "skipped": [s.to_json() for s in result.skipped],
-        "errors": list(result.crashes),
+        "errors": [str(c) for c in result.crashes],
         "summary": {
             "files": result.sources,
             "objects": result.objects,
             "findings": summary(result),
             "suppressed": sum(1 for f in findings if f.suppressed),
-            "inputErrors": result.input_errors,
+            "inputErrors": len(result.input_errors),
         },
     }
     return _dumps(report)

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from kubevet.engine import INPUT_ERRORS, ScanResult
 from kubevet.findings import Finding
 from kubevet.output import RenderOptions, ordered
+from kubevet.result import INPUT_ERRORS, ScanResult
 from kubevet.rules._base import Rule
 
 EXTENSION = "xml"
@@ -102,7 +102,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
         crashes = []
         for i, crash in enumerate(result.crashes, 1):
             case = _case("kubevet", f"internal error {i}", "")
-            ET.SubElement(case, "error", message=_x(crash), type="internal-error")
+            ET.SubElement(case, "error", message=_x(str(crash)), type="internal-error")
             crashes.append(case)
         ordered_suites.append((INTERNAL_SUITE, crashes))
 

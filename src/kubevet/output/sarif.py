@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kubevet.engine import ScanResult
 from kubevet.findings import Finding, Severity, format_path
 from kubevet.output import RenderOptions, ordered, rule_url, tool_version
+from kubevet.result import ScanResult
 from kubevet.rules._base import Rule
 
 EXTENSION = "json"
@@ -101,7 +101,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     invocation: dict[str, Any] = {"executionSuccessful": not result.crashes}
     if result.crashes:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": crash}} for crash in result.crashes
+            {"level": "error", "message": {"text": str(crash)}} for crash in result.crashes
         ]
     run: dict[str, Any] = {
         "tool": {

@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from itertools import groupby
 
-from kubevet.engine import ScanResult, summary
 from kubevet.findings import Finding, Severity
 from kubevet.output import RenderOptions, ordered
+from kubevet.result import ScanResult, summary
 from kubevet.rules._base import Rule
 
 EXTENSION = "txt"

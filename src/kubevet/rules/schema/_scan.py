@@ -40,10 +40,9 @@ class Analysis:
     unknown: dict = field(default_factory=dict)  # (apiVersion, kind) -> [first obj, count, message]
 
 
-_LAST: tuple | None = None
-
-
-_BUILTIN: dict = {}  # target version -> Catalog without CRDs
+# target version -> Catalog without CRDs: built once per process and never changed after
+# (a read-only cache, safe to share between scans and threads)
+_BUILTIN: dict = {}
 
 
 def builtin_catalog(ctx):
@@ -80,16 +79,18 @@ def keep(obj, ctx) -> str | None:
 
 
 def analysis(ctx) -> Analysis:
-    global _LAST
+    """The scan's analysis, computed by the first schema rule that asks and kept in the
+    scan's shared indexes (``ctx.shared``) for the others: nothing outlives the scan."""
     from kubevet.schema.catalog import Catalog, load_crd_files
     from kubevet.schema.versions import parse
 
-    objs = list(ctx.objects())
     target = parse(ctx.option("kube-version"))
     crd_files = tuple(ctx.option("crd-files"))
-    key = (target, crd_files, len(objs), tuple(map(id, objs)))
-    if _LAST is not None and _LAST[0] == key:
-        return _LAST[2]
+    key = ("schema-analysis", target, crd_files)
+    done = ctx.shared.get(key)
+    if done is not None:
+        return done
+    objs = list(ctx.objects())
     crds = [o for o in objs if o.kind == CRD_KIND] + load_crd_files(crd_files)
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
@@ -103,5 +104,5 @@ def analysis(ctx) -> Analysis:
             continue
         for message, path in catalog.validate(obj, verdict):
             result.invalid.append((obj, message, path))
-    _LAST = (key, objs, result)  # objs keeps the ids of the key alive
+    ctx.shared[key] = result
     return result
