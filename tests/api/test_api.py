@@ -125,7 +125,8 @@ def test_rule_crashes_are_data(monkeypatch):
 
 
 def test_verdict_follows_the_fail_level():
-    result = api.scan_objects([DEPLOYMENT], config=CPU)  # one warning
+    warn = api.Config(select=["cpu-limit-missing"], severity={"cpu-limit-missing": Severity.WARNING})
+    result = api.scan_objects([DEPLOYMENT], config=warn)  # one warning
     assert result.verdict() == api.Verdict(0, "no findings at or above error")
     assert result.verdict(fail_on="warning") == api.Verdict(1, "1 finding at or above warning")
     assert result.verdict(fail_on=Severity.WARNING, exit_zero=True).exit_code == 0
