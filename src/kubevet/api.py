@@ -80,17 +80,22 @@ def load_config(
     it would be: ``{"fail-on": "warning", "rules": {"cpu-limit-missing": {"severity":
     "info"}}}``. Raises ``ConfigError`` (exit 2) for anything it does not accept.
     """
-    from kubevet import config_file
+    from kubevet import config_file, config_types
+    from kubevet.rules import lookup
 
     if no_config and path is not None:
         raise ConfigError("a configuration file and no_config contradict each other")
     if no_config:
         config, raw = Config(), {}
     else:
-        if path is not None and not os.path.isfile(path):
+        if path is not None and not os.path.exists(path):
             raise ConfigError(f"no such configuration file: {path}")
+        if path is not None and os.path.isdir(path):
+            raise ConfigError(f"{path} is a directory, not a configuration file")
         config, raw = config_file.load(Path(path) if path is not None else None, Path(cwd) if cwd else None)
     if overrides:
+        # typed as a file's settings are (a string is one item, null unset: kubevet.config_types)
+        overrides = config_types.check(overrides, config_types.Located(Path("overrides")), config_file.KEYS, lookup)
         raw = config_file.merge(raw, overrides)
         config = config_file.to_config(raw, "the configuration with its overrides")
     config.exclude = [str(p) for p in raw.get("exclude") or []]

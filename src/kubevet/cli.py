@@ -276,8 +276,10 @@ def _file_config(args: argparse.Namespace):
 
     if args.no_config and args.config:
         raise UsageError("--config and --no-config contradict each other")
-    if args.config and not os.path.isfile(args.config):
+    if args.config and not os.path.exists(args.config):
         raise UsageError(f"--config: no such file: {args.config}")
+    if args.config and os.path.isdir(args.config):
+        raise UsageError(f"--config: {args.config} is a directory, not a configuration file")
     return api.load_config(args.config, no_config=args.no_config)
 
 

@@ -43,8 +43,10 @@ class Config:
             for key, value in list(opts.items()):
                 try:
                     opts[key] = r.option(key).parse(value)
-                except (KeyError, ValueError) as exc:
-                    raise ConfigError(str(exc).strip("'\"")) from None
+                except KeyError as exc:
+                    raise ConfigError(exc.args[0]) from None
+                except ValueError as exc:
+                    raise ConfigError(f"option {r.name}.{key}: {exc}") from None
         try:  # the target version and --crd files, checked before the scan (kubevet.schema)
             from kubevet.schema.versions import parse
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from kubevet import config_types
 from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Severity
@@ -90,22 +91,41 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """One file's settings, every key's type checked (see kubevet.config_types)."""
     if path.name == "pyproject.toml":
         table = _pyproject_table(path)
-        return dict(table or {})
+        text = _text(path)
+        return config_types.check(dict(table or {}), config_types.toml_positions(text, path), KEYS, lookup)
+    text = _text(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply (or an alias that contains itself)") from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's int-string limit)
+        raise ConfigError(f"{path}: a value kubevet cannot read: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a configuration is a map of settings")
-    return data
+    return config_types.check(data, config_types.yaml_positions(text, path), KEYS, lookup)
+
+
+def _text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02X}); a configuration file must be UTF-8"
+        ) from None
 
 
 def _pyproject_table(path: Path) -> dict | None:
@@ -119,10 +139,13 @@ def _pyproject_table(path: Path) -> dict | None:
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    table = data.get("tool", {}).get("kubevet")
-    return table if isinstance(table, dict) else None
+    tool = data.get("tool")
+    table = tool.get("kubevet") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.kubevet] must be a table of settings, got {type(table).__name__}")
+    return table
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +212,7 @@ def to_config(raw: dict[str, Any], where: str) -> Config:
                 known = ", ".join(["severity", *(o.name for o in r.options)])
                 raise ConfigError(f"{where}: rules.{name}: unknown option {key!r} (known: {known})") from None
             except ValueError as exc:
-                raise ConfigError(f"{where}: rules.{name}: {exc}") from None
+                raise ConfigError(f"{where}: rules.{name}.{key}: {exc}") from None
     config.exemptions = [_exemption(e, i, where) for i, e in enumerate(raw.get("exemptions") or [])]
     try:
         config.validate()

@@ -100,7 +100,7 @@ exemptions:
         ("selct: [RES]\n", "unknown setting selct"),
         ("rules:\n  no-such-rule: {severity: info}\n", "unknown rule 'no-such-rule'"),
         ("rules:\n  cpu-limit-missing: {requird: false}\n", "unknown option 'requird'"),
-        ("rules:\n  cpu-limit-missing: {required: maybe}\n", "expects a bool"),
+        ("rules:\n  cpu-limit-missing: {required: maybe}\n", "expects a boolean"),
         ("rules:\n  cpu-limit-missing: {severity: fatal}\n", "unknown severity"),
         ("fail-on: sometimes\n", "unknown severity"),
         ("select: [NOPE999]\n", "unknown rule, code, prefix or category"),

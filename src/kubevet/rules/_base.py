@@ -25,18 +25,31 @@ WORKLOADS = "workloads"
 
 @dataclass(frozen=True)
 class Option:
-    """A rule option: its name (kebab-case), type, default and what it does."""
+    """A rule option: its name (kebab-case), type, default and what it does.
+
+    ``check`` validates a parsed value (raising ValueError) when the configuration is
+    read, so that a bad regex or an unknown choice is a configuration error (exit 2)
+    naming the option, never a rule that crashes in the middle of a scan.
+    """
 
     name: str
     default: Any
     help: str
+    check: Callable[[Any], None] | None = None
 
     @property
     def type(self) -> type:
         return type(self.default)
 
     def parse(self, value: Any) -> Any:
-        """Coerce a value from the CLI or a config file, or raise ValueError."""
+        """Coerce a value from the CLI or a config file and validate it, or raise ValueError
+        (whose message the caller prefixes with the rule and option names)."""
+        parsed = self._coerce(value)
+        if self.check is not None:
+            self.check(parsed)
+        return parsed
+
+    def _coerce(self, value: Any) -> Any:
         want = self.type
         if want is bool:
             if isinstance(value, bool):
@@ -49,13 +62,57 @@ class Option:
             if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
                 return int(value)
         elif want is list:
-            if isinstance(value, list):
-                return [str(v) for v in value]
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return list(value)
             if isinstance(value, str):
                 return [v.strip() for v in value.split(",") if v.strip()]
         elif isinstance(value, want):
             return value
-        raise ValueError(f"option {self.name} expects a {want.__name__}, got {value!r}")
+        shown = {list: "a list of strings", str: "a string", int: "an integer", bool: "a boolean"}.get(want, want.__name__)
+        raise ValueError(f"expects {shown}, got {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def regexes(values: list[str]) -> None:
+    """Option check: every item compiles as a Python regular expression."""
+    for v in values:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"{v!r} is not a valid regular expression ({exc})") from None
+
+
+def one_of(*choices: str, ignore_case: bool = True) -> Callable[[Any], None]:
+    """Option check: the value (or every item of a list) is one of ``choices``."""
+    allowed = {c.lower() if ignore_case else c for c in choices}
+
+    def check(value: Any) -> None:
+        for v in value if isinstance(value, list) else [value]:
+            if (v.lower() if ignore_case else v) not in allowed:
+                raise ValueError(f"{v!r} is not one of {', '.join(choices)}")
+
+    return check
+
+
+def at_least(low: int) -> Callable[[Any], None]:
+    """Option check: an integer of at least ``low``."""
+
+    def check(value: int) -> None:
+        if value < low:
+            raise ValueError(f"{value} is less than {low}")
+
+    return check
+
+
+def kube_version(value: str) -> None:
+    """Option check: empty (the newest) or a Kubernetes version kubevet knows."""
+    from kubevet.schema.versions import parse
+
+    parse(value)
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,10 @@ def parse(value: str | None) -> Version:
     m = _VERSION.match(str(value).strip())
     low, high = text(OLDEST_TARGET), text(newest())
     if not m:
-        raise ValueError(f"--kube-version {value!r} is not a Kubernetes version such as {high}")
+        raise ValueError(f"kube-version {value!r} is not a Kubernetes version such as {high}")
     version = (int(m.group(1)), int(m.group(2)))
     if not OLDEST_TARGET <= version <= newest():
-        raise ValueError(f"--kube-version {value!r} is outside the versions kubevet knows ({low} to {high})")
+        raise ValueError(f"kube-version {value!r} is outside the versions kubevet knows ({low} to {high})")
     return version
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from kubevet.rules._base import Option
+from kubevet.rules._base import Option, kube_version
 
 KUBE_VERSION = Option(
     "kube-version",
     "",
     "Kubernetes version the manifests are for (1.16 to the newest kubevet knows); set for "
     "every rule by --kube-version or the config's kube_version. Empty: the newest.",
+    kube_version,
 )
 
 

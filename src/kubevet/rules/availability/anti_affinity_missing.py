@@ -6,7 +6,7 @@ from kubevet.findings import Finding
 from kubevet.k8s import selectors
 from kubevet.k8s.relations import fewest_replicas
 from kubevet.k8s.workloads import PodTemplate, containers
-from kubevet.rules._base import WORKLOADS, Option, RuleContext, rule
+from kubevet.rules._base import WORKLOADS, Option, RuleContext, at_least, rule
 from kubevet.rules.availability._scale import replicas_phrase
 
 # node labels whose domains keep replicas apart when pods are spread over them
@@ -27,7 +27,7 @@ SPREAD_KEYS = frozenset(
     severity="warning",
     kinds=(WORKLOADS, "HorizontalPodAutoscaler"),
     scope="cluster",
-    options=[Option("min-replicas", 2, "Fewest replicas from which a workload must spread its pods.")],
+    options=[Option("min-replicas", 2, "Fewest replicas from which a workload must spread its pods.", at_least(0))],
 )
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """A workload runs several replicas but nothing keeps them off the same node.

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from kubevet.findings import Finding
 from kubevet.k8s.relations import hpa_min_replicas
 from kubevet.model import K8sObject
-from kubevet.rules._base import Option, RuleContext, rule
+from kubevet.rules._base import Option, RuleContext, at_least, rule
 
 
 @rule(
@@ -13,7 +13,7 @@ from kubevet.rules._base import Option, RuleContext, rule
     name="hpa-min-replicas-too-low",
     severity="warning",
     kinds="HorizontalPodAutoscaler",
-    options=[Option("min-replicas", 2, "Fewest replicas an autoscaler should keep.")],
+    options=[Option("min-replicas", 2, "Fewest replicas an autoscaler should keep.", at_least(0))],
 )
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Finding]:
     """A HorizontalPodAutoscaler may scale its workload down to a single pod.

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from kubevet.findings import Finding
 from kubevet.k8s.relations import hpas_targeting, serves_traffic
 from kubevet.k8s.workloads import replicas
-from kubevet.rules._base import Option, RuleContext, rule
+from kubevet.rules._base import Option, RuleContext, at_least, rule
 
 DEPLOYMENT_KINDS = ("Deployment", "DeploymentConfig")
 
@@ -17,7 +17,7 @@ DEPLOYMENT_KINDS = ("Deployment", "DeploymentConfig")
     kinds=(*DEPLOYMENT_KINDS, "Service", "HorizontalPodAutoscaler"),
     scope="cluster",
     options=[
-        Option("min-replicas", 2, "Fewest replicas a Deployment should run."),
+        Option("min-replicas", 2, "Fewest replicas a Deployment should run.", at_least(0)),
         Option("serving-only", True, "Judge only Deployments that serve traffic; false judges all."),
     ],
 )

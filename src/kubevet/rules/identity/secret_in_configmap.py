@@ -2,7 +2,7 @@ import base64
 import binascii
 
 from kubevet.findings import Finding
-from kubevet.rules._base import Option, rule
+from kubevet.rules._base import Option, regexes, rule
 from kubevet.rules.identity._secrets import (
     DEFAULT_NAME_PATTERNS,
     literal_credential,
@@ -17,7 +17,7 @@ from kubevet.rules.identity._secrets import (
     severity="warning",
     kinds=["ConfigMap"],
     options=[
-        Option("key-patterns", list(DEFAULT_NAME_PATTERNS), "regexes for the words of keys that hold credentials"),
+        Option("key-patterns", list(DEFAULT_NAME_PATTERNS), "regexes for the words of keys that hold credentials", regexes),
     ],
 )
 def check(obj, ctx):

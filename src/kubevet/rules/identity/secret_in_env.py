@@ -1,6 +1,6 @@
 from kubevet.findings import Finding
 from kubevet.k8s.workloads import containers
-from kubevet.rules._base import WORKLOADS, Option, rule
+from kubevet.rules._base import WORKLOADS, Option, regexes, rule
 from kubevet.rules.identity._secrets import (
     DEFAULT_NAME_PATTERNS,
     literal_credential,
@@ -19,6 +19,7 @@ from kubevet.rules.identity._secrets import (
             "name-patterns",
             list(DEFAULT_NAME_PATTERNS),
             "regexes for the words of variable names that hold credentials",
+            regexes,
         ),
     ],
 )

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.rules._base import WORKLOADS, Option, RuleContext, namespace_of, rule
+from kubevet.rules._base import WORKLOADS, Option, RuleContext, namespace_of, one_of, rule
 from kubevet.rules.network._common import (
     DIRECTIONS,
     labels_path,
@@ -28,6 +28,7 @@ EXPOSURE = {
             "directions",
             ["Ingress", "Egress"],
             "The directions in which every workload's pods must be isolated: Ingress, Egress or both.",
+            one_of("Ingress", "Egress"),
         )
     ],
 )

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s.rbac import KINDS, Access, PolicyRule
-from kubevet.rules._base import Option, RuleContext, rule
+from kubevet.rules._base import Option, RuleContext, kube_version, rule
 from kubevet.rules.rbac._common import (
     PLATFORM_NAMES,
     Find,
@@ -17,6 +17,7 @@ KUBE_VERSION = Option(
     "",
     "Kubernetes version the manifests are for; set for every rule by --kube-version or the "
     "config's kube_version. Empty: the newest kubevet knows.",
+    kube_version,
 )
 # from 1.35 the API server also requires create for the WebSocket (GET) upgrade of exec
 # and attach (feature gate AuthorizePodWebsocketUpgradeCreatePermission, on by default)

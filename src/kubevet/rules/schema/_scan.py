@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubevet.rules._base import Option
+from kubevet.rules._base import Option, kube_version
 from kubevet.schema.crd import CRD_KIND
 
 KUBE_VERSION = Option(
@@ -24,6 +24,7 @@ KUBE_VERSION = Option(
     "Kubernetes version to validate for (1.16 to the newest shipped); set for every rule by "
     "--kube-version or the config's kube_version. Empty: the newest version whose schemas "
     "kubevet ships.",
+    kube_version,
 )
 CRD_FILES = Option(
     "crd-files",

@@ -1,7 +1,7 @@
 from kubevet.findings import Finding
 from kubevet.k8s.security import describe_all, grouped, in_user_namespace
 from kubevet.k8s.workloads import containers, security_setting
-from kubevet.rules._base import WORKLOADS, Option, rule
+from kubevet.rules._base import WORKLOADS, Option, at_least, rule
 
 
 @rule(
@@ -9,7 +9,7 @@ from kubevet.rules._base import WORKLOADS, Option, rule
     name="low-user-id",
     severity="info",
     kinds=WORKLOADS,
-    options=[Option("min-id", 10000, "the lowest user or group ID that does not clash with the node's own")],
+    options=[Option("min-id", 10000, "the lowest user or group ID that does not clash with the node's own", at_least(0))],
 )
 def check(obj, ctx):
     """A container runs with a user or group ID that the node may use for its own accounts.

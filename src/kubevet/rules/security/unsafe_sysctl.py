@@ -28,7 +28,7 @@ _IPC = ("kernel.shm", "kernel.msg", "kernel.sem", "fs.mqueue.")
     severity="error",
     kinds=WORKLOADS,
     options=[
-        Option("kubernetes-version", "1.32", "the Kubernetes version the manifests target"),
+        Option("kubernetes-version", "1.32", "the Kubernetes version the manifests target", lambda v: _version(v)),
         Option("allowed-unsafe", [], "sysctls the nodes allow with --allowed-unsafe-sysctls"),
     ],
 )
@@ -176,5 +176,5 @@ def _matches(name: str, patterns: list[str]) -> bool:
 def _version(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
     if m is None:
-        raise ValueError(f"option kubernetes-version expects a version such as 1.32, got {text!r}")
+        raise ValueError(f"expects a version such as 1.32, got {text!r}")
     return int(m.group(1)), int(m.group(2))
