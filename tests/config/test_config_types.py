@@ -181,3 +181,12 @@ def test_config_dev_null_is_an_empty_configuration(project, run_cli):
     assert r.code in (0, 1) and "no such file" not in r.err, r
     r = run_cli("scan", "pod.yaml", "--config", str(project))
     assert r.code == 2 and "is a directory" in r.err
+
+
+def test_library_overrides_are_typed_as_a_file_is(project):
+    from kubevet import api
+
+    config = api.load_config(no_config=True, overrides={"exclude": "vendor/*", "fail-on": None})
+    assert config.exclude == ["vendor/*"]
+    with pytest.raises(ConfigError, match=r"overrides: exclude\[0\]: must be a string, got 5"):
+        api.load_config(no_config=True, overrides={"exclude": [5]})
