@@ -27,6 +27,11 @@ class Source:
         # rendered sources (Helm, kustomize) map a document to the file that produced it
         self.origin_of = None
 
+    def namespace_from_release(self, line: int) -> bool:
+        """Whether the object at ``line`` got its namespace from a Helm release rather than
+        from its own text: never, for a plain file (rendered sources say otherwise)."""
+        return False
+
     def read_range(self, offset: int, length: int) -> bytes:
         if self.data is not None:
             return self.data[offset : offset + length]

@@ -418,3 +418,34 @@ def test_each_matrix_render_equals_a_fresh_render_with_that_file(tmp_path):
         assert source.data == fresh[0].data, name
     assert b"charts/cache/templates/deployment.yaml" not in sources[0].data
     assert b"charts/cache/templates/deployment.yaml" in sources[1].data
+
+
+def test_default_namespace_only_where_the_chart_writes_it(run_cli, tmp_path):
+    """Rendered without --namespace, .Release.Namespace is "default"; that is the
+    installer's choice, not the chart's: only a literal `namespace: default` is reported."""
+    chart = tmp_path / "ns"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: ns\nversion: 0.1.0\n", encoding="utf-8")
+    (chart / "templates" / "_helpers.tpl").write_text(
+        '{{- define "ns.namespace" -}}{{ default .Release.Namespace .Values.namespaceOverride }}{{- end -}}\n',
+        encoding="utf-8",
+    )
+    (chart / "templates" / "cms.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-release\n  namespace: {{ .Release.Namespace }}\n"
+        "data:\n  url: http://web.{{ .Release.Namespace }}.svc\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-helper\n"
+        '  namespace: {{ include "ns.namespace" . | quote }}\n'
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hard-coded\n  namespace: default\n"
+        "  annotations: {note: {{ .Release.Namespace }}}\n",
+        encoding="utf-8",
+    )
+    _, report = scan_json(run_cli, str(chart), "--select", "default-namespace")
+    assert [(f["object"]["name"], f["object"]["namespace"]) for f in report["findings"]] == [("hard-coded", "default")]
+    assert report["findings"][0]["line"] == 19  # the template's `namespace: default`
+    # the render is what `helm template` prints: the release namespace is "default" everywhere
+    sources, _ = render_chart(str(chart), HelmOptions())
+    assert b"stands-in" not in sources[0].data
+    assert sources[0].data.count(b"default") == 5
+    # a namespace given on the command line is the installer's too
+    _, named = scan_json(run_cli, str(chart), "--select", "default-namespace", "--namespace", "default")
+    assert [f["object"]["name"] for f in named["findings"]] == ["hard-coded"]

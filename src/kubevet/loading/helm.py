@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kubevet.errors import KubevetError
@@ -54,6 +54,10 @@ _ERROR_AT = re.compile(r"(?:at \(|template: |error calling \w+: )?([\w.@+-]+(?:/
 _YAML_LINE = re.compile(r"\byaml: line (\d+)(?::(?: column (\d+))?)?")
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _ACTION = re.compile(r"\{\{.*?\}\}")
+# rendered in place of the release namespace "default", then replaced by it: an object whose
+# metadata.namespace was the stand-in took its namespace from the release (.Release.Namespace)
+# rather than writing "default" itself (a valid DNS label, unlike anything a chart writes)
+RELEASE_NAMESPACE_STAND_IN = "kubevet-stands-in-for-the-release-ns"
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -331,6 +335,8 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
     except RenderFailed as exc:
         return [], [exc.problem()]
     backend = None
+    stand_in = options.namespace == "default"
+    render_options = replace(options, namespace=RELEASE_NAMESPACE_STAND_IN) if stand_in else options
     for values_file in runs:
         label = _label(path, values_file) if values_file else None
         if options.values_matrix and not matrix:
@@ -338,13 +344,18 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
         display = path if label is None else f"{path} [values: {label}]"
         try:
             backend = backend or _backend(options)
-            rendered = backend.render(path, files, options, values_file)
+            rendered = backend.render(path, files, render_options, values_file)
         except RenderFailed as exc:
+            if stand_in:
+                exc.message = exc.message.replace(RELEASE_NAMESPACE_STAND_IN, options.namespace)
             if label is not None:
                 exc.message = f"{exc.message} (render with values {label})"
             problems.append(exc.problem())
             continue
-        data, index = _stream(rendered.documents, options.include_tests)
+        from_release: set[int] = set()
+        if stand_in:
+            rendered.documents, from_release = _restore_namespace(rendered.documents, options.namespace)
+        data, index = _stream(rendered.documents, options.include_tests, from_release)
         render = HelmRender(
             chart=path,
             chart_name=str(meta.get("name") or ""),
@@ -358,6 +369,22 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
     if backend is not None:
         backend.close()
     return sources, problems
+
+
+def _restore_namespace(documents: list[tuple[str, str]], namespace: str) -> tuple[list[tuple[str, str]], set[int]]:
+    """Put ``namespace`` back where the release namespace's stand-in was rendered; the
+    positions of the documents whose own metadata.namespace was the stand-in."""
+    restored: list[tuple[str, str]] = []
+    from_release: set[int] = set()
+    for i, (template, text) in enumerate(documents):
+        if RELEASE_NAMESPACE_STAND_IN in text:
+            data = _safe_yaml(text.encode("utf-8"))
+            meta = data.get("metadata") if isinstance(data, dict) else None
+            if isinstance(meta, dict) and meta.get("namespace") == RELEASE_NAMESPACE_STAND_IN:
+                from_release.add(i)
+            text = text.replace(RELEASE_NAMESPACE_STAND_IN, namespace)
+        restored.append((template, text))
+    return restored, from_release
 
 
 def values_matrix(chart: str, patterns: list[str]) -> list[str]:
@@ -675,6 +702,7 @@ class Entry:
     last: int  # last line of the content
     offset: int = 0
     end_offset: int = 0
+    namespace_from_release: bool = False  # its metadata.namespace is .Release.Namespace
 
 
 def index_stream(data: bytes) -> list[Entry]:
@@ -697,7 +725,9 @@ def index_stream(data: bytes) -> list[Entry]:
     return entries
 
 
-def _stream(documents: list[tuple[str, str]], include_tests: bool) -> tuple[bytes, list[Entry]]:
+def _stream(
+    documents: list[tuple[str, str]], include_tests: bool, from_release: set[int] = frozenset()  # type: ignore[assignment]
+) -> tuple[bytes, list[Entry]]:
     """The render laid out as ``helm template`` prints it, and its index.
 
     Test hooks are left out unless asked for (as ``helm template --skip-tests``); their
@@ -707,13 +737,15 @@ def _stream(documents: list[tuple[str, str]], include_tests: bool) -> tuple[byte
     counts: dict[str, int] = {}
     entries: list[Entry] = []
     line = 0
-    for template, text in documents:
+    for position, (template, text) in enumerate(documents):
         counts[template] = counts.get(template, 0) + 1
         if not include_tests and is_test_hook(text):
             continue
         parts.append(f"---\n# Source: {template}\n{text}\n")
         n = text.count("\n") + 1
-        entries.append(Entry(template, counts[template], line + 2, line + 2 + n - 1))
+        entry = Entry(template, counts[template], line + 2, line + 2 + n - 1)
+        entry.namespace_from_release = position in from_release
+        entries.append(entry)
         line += n + 2
     return "".join(parts).encode("utf-8"), entries
 
@@ -785,6 +817,10 @@ class HelmRender(Render):
             else:
                 return mid, e
         return None
+
+    def namespace_from_release(self, line: int) -> bool:
+        hit = self._entry(line - 1) if line > 0 else None
+        return hit is not None and hit[1].namespace_from_release
 
     def _rel(self, template: str) -> str:
         """"podinfo/templates/x.yaml" -> "templates/x.yaml" (the path inside the chart)."""

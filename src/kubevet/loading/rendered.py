@@ -79,6 +79,11 @@ class Render:
         placed = self.place(source, line, 0)
         return placed.origin if placed and placed.origin else source.display
 
+    def namespace_from_release(self, line: int) -> bool:
+        """Whether the object starting at ``line`` of the output took its namespace from the
+        render's release (Helm's .Release.Namespace) rather than writing it itself."""
+        return False
+
 
 class RenderedSource(Source):
     """Rendered output held in memory, with the render that maps it back."""
@@ -90,6 +95,9 @@ class RenderedSource(Source):
         self.render = render
         # for callers that never call finish(): the engine still names the template
         self.origin_of = self._origin
+
+    def namespace_from_release(self, line: int) -> bool:
+        return self.render.namespace_from_release(line)
 
     def _origin(self, doc: Document, line: int) -> str:
         try:

@@ -24,6 +24,10 @@ def check(obj, ctx):
     (per team or environment) and shares its Secrets and ServiceAccount with every stray
     pod. Give each application a namespace of its own.
 
+    In a Helm chart only a namespace the chart writes itself counts: an object whose
+    namespace is the release's (`{{ .Release.Namespace }}`, "default" when the scan gives
+    no `--namespace`) goes wherever the chart is installed, so it is not reported.
+
     Known differences: kube-linter `use-namespace` also reports objects without a
     namespace; kubevet leaves the choice to whoever applies them.
 
@@ -60,5 +64,7 @@ def check(obj, ctx):
     """
     if obj.namespace != "default" or cluster_scoped(obj):
         return
+    if obj.doc.source.namespace_from_release(obj.line):
+        return  # a chart's `namespace: {{ .Release.Namespace }}`: whoever installs it decides
     if obj.group != RBAC_GROUP or obj.kind not in ("Role", "RoleBinding"):
         yield Finding(f"the {obj.kind} is placed in the default namespace", ("metadata", "namespace"))
