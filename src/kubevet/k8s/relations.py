@@ -6,6 +6,7 @@ matched within a namespace (an object without one lands in "default", as with ku
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kubevet.k8s import selectors
@@ -96,6 +97,56 @@ def serves_traffic(ctx: RuleContext, template: PodTemplate) -> bool:
     if any(c.ports for c in containers(template, ephemeral=False) if c.long_running):
         return True
     return any(svc.spec.get("type") != "ExternalName" for svc in services_selecting(ctx, template))
+
+
+# port names that carry no requests of the application: Prometheus scrapes and probes
+_MONITORING_PORT = re.compile(r"(^|[-_])(metrics|prometheus|prom|monitoring|healthz?|probes?|profiling|pprof)($|[-_])")
+
+
+def monitoring_port(name: object) -> bool:
+    """Whether a port's name says it serves only metrics or health checks (``metrics``,
+    ``http-metrics``, ``healthz``): a scraper or the kubelet calls it, not users."""
+    return isinstance(name, str) and bool(_MONITORING_PORT.search(name.lower()))
+
+
+def serves_requests(ctx: RuleContext, template: PodTemplate) -> bool:
+    """Whether the pod serves requests beyond metrics and health checks: a long-running
+    container declares a port not named as a monitoring port, or a Service of the scan
+    selects it with such a port. A controller whose only port is ``metrics`` serves none."""
+    for c in containers(template, ephemeral=False):
+        if c.long_running and any(not monitoring_port(p.get("name")) for p in c.ports):
+            return True
+    for svc in services_selecting(ctx, template):
+        if svc.spec.get("type") == "ExternalName":
+            continue
+        ports = svc.spec.get("ports")
+        ports = [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+        if not ports or any(
+            not monitoring_port(p.get("name")) and not monitoring_port(p.get("targetPort")) for p in ports
+        ):
+            return True
+    return False
+
+
+def single_writer(ctx: RuleContext, obj: K8sObject, template: PodTemplate) -> str | None:
+    """The claim that keeps a Deployment to one pod, or None: with the Recreate strategy, a
+    volume from a ReadWriteOnce (or ReadWriteOncePod) PersistentVolumeClaim of the scan.
+    Such a Deployment cannot run two replicas (a second pod on another node cannot attach
+    the volume), and Recreate is its author saying so."""
+    strategy = obj.spec.get("strategy")
+    if not isinstance(strategy, dict) or strategy.get("type") != "Recreate":
+        return None
+    volumes = template.spec.get("volumes")
+    claims = {
+        v["persistentVolumeClaim"].get("claimName")
+        for v in (volumes if isinstance(volumes, list) else ())
+        if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)
+    }
+    for pvc in ctx.objects("PersistentVolumeClaim", namespace_of(obj)):
+        modes = pvc.spec.get("accessModes")
+        if pvc.name in claims and isinstance(modes, list) and modes and set(modes) <= {"ReadWriteOnce", "ReadWriteOncePod"}:
+            return pvc.name
+    return None
 
 
 def pdb_selects(pdb: K8sObject, labels: dict) -> bool:

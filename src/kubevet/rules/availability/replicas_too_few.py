@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.relations import hpas_targeting, serves_traffic
+from kubevet.k8s.relations import hpas_targeting, serves_requests, single_writer
 from kubevet.k8s.workloads import replicas
 from kubevet.rules._base import Option, RuleContext, at_least, rule
 
@@ -14,7 +14,7 @@ DEPLOYMENT_KINDS = ("Deployment", "DeploymentConfig")
     code="AVL005",
     name="replicas-too-few",
     severity="warning",
-    kinds=(*DEPLOYMENT_KINDS, "Service", "HorizontalPodAutoscaler"),
+    kinds=(*DEPLOYMENT_KINDS, "Service", "HorizontalPodAutoscaler", "PersistentVolumeClaim"),
     scope="cluster",
     options=[
         Option("min-replicas", 2, "Fewest replicas a Deployment should run.", at_least(0)),
@@ -29,11 +29,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     than `min-replicas` replicas. A missing `replicas` counts as 1, the Kubernetes
     default (a DeploymentConfig's default is 0). A Deployment serves traffic when one of
     its long-running containers declares a port, or when a Service of the scan (other than
-    an `ExternalName` one) selects its pods.
+    an `ExternalName` one) selects its pods; ports named as monitoring ports (`metrics`,
+    `http-metrics`, `prometheus`, `healthz`, `probes` ...) do not count, since a scraper or
+    the kubelet calls them, not users (a controller whose only port is `metrics`).
 
     Not reported: Deployments that a HorizontalPodAutoscaler of the scan scales (the
     autoscaler owns the count: see `hpa-min-replicas-too-low`), and Deployments
-    deliberately scaled to `replicas: 0`. Deployments that serve no traffic (queue workers,
+    deliberately scaled to `replicas: 0`, and single-replica Deployments with the
+    `Recreate` strategy that mount a `ReadWriteOnce` (or `ReadWriteOncePod`)
+    PersistentVolumeClaim of the scan: they cannot run two pods (the second could not
+    attach the volume on another node), and Recreate says their author knows. Deployments that serve no traffic (queue workers,
     controllers with leader election) often run one replica on purpose and are left alone
     unless `serving-only` is false.
 
@@ -111,9 +116,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if count is None or count == 0 or count >= minimum or any(hpas_targeting(ctx, obj)):
                 continue
             template = ctx.pod_template(obj)
-            serving = template is not None and serves_traffic(ctx, template)
+            serving = template is not None and serves_requests(ctx, template)
             if serving_only and not serving:
                 continue
+            if template is not None and single_writer(ctx, obj, template):
+                continue  # one pod by design: a second could not attach the volume
             runs = "serves traffic with" if serving else "runs"
             pods = f"{count} replica{'' if count == 1 else 's'}"
             path = ("spec", "replicas") if "replicas" in obj.spec else ("spec",)
