@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,6 +9,8 @@ from kubevet.k8s.workloads import PodTemplate, containers
 from kubevet.rules._base import WORKLOADS, Option, RuleContext, namespace_of, rule
 
 _DATA_FIELDS = {"ConfigMap": ("data", "binaryData"), "Secret": ("data", "stringData")}
+HOOK = "helm.sh/hook"
+_NAME_TOKEN = re.compile(r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?")
 
 
 def _keep(obj, ctx) -> str | dict:
@@ -55,7 +58,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - A ConfigMap or Secret the scan (with `--context`) does not define is a warning, and
       only when the scan defines other objects of that kind in that namespace: a namespace
       whose Secrets are managed elsewhere (an external secrets operator, a sealed-secrets
-      controller, a platform repository) is not reported for every reference.
+      controller, a platform repository) is not reported for every reference. Nor is
+      one that a Helm hook Job of the same render names in its command, arguments or
+      environment (`--secret-name=web-admission`, as certificate generators do): the
+      hook creates it at install time, before the pods start.
 
     ## Why it matters
     The kubelet cannot start a container whose environment names a missing ConfigMap,
@@ -135,6 +141,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 known[(kind, ns, obj.name)] = obj
                 kinds_present.add((kind, ns))
     report_missing = ctx.option("missing-objects")
+    made_by_hooks = _named_by_hooks(ctx)
     for obj, template in ctx.workload_objects():
         if obj.context:
             continue
@@ -142,7 +149,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for kind, name, keys, path in _references(template):
             target = known.get((kind, ns, name))
             if target is None:
-                if report_missing and (kind, ns) in kinds_present:
+                hooked = name in made_by_hooks.get((obj.doc.source, ns), ())
+                if report_missing and (kind, ns) in kinds_present and not hooked:
                     f = ctx.finding(obj, f"{kind} {name!r} is not defined in namespace {ns!r}", path)
                     f.default_severity = Severity.WARNING
                     yield f
@@ -152,6 +160,28 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if key not in have:
                     listed = ", ".join(sorted(have)) or "none"
                     yield ctx.finding(obj, f"{kind} {name!r} has no key {key!r} (its keys: {listed})", key_path)
+
+
+def _named_by_hooks(ctx: RuleContext) -> dict[tuple[Any, str], set[str]]:
+    """Names that the Helm hook Jobs of each render and namespace mention in their
+    containers' command, arguments and environment values: what they may create."""
+    found: dict[tuple[Any, str], set[str]] = {}
+    for obj, template in ctx.workload_objects():
+        if obj.kind != "Job" or not isinstance(obj.annotations.get(HOOK), str):
+            continue
+        names = found.setdefault((obj.doc.source, namespace_of(obj)), set())
+        for c in containers(template):
+            words = [w for field in ("command", "args") for w in _strings(c.data.get(field))]
+            env = c.data.get("env")
+            words += [v.get("value") for v in (env if isinstance(env, list) else ()) if isinstance(v, dict)]
+            for word in words:
+                if isinstance(word, str):
+                    names.update(_NAME_TOKEN.findall(word))
+    return found
+
+
+def _strings(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _keys(obj) -> set[str]:
