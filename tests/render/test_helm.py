@@ -444,8 +444,58 @@ def test_default_namespace_only_where_the_chart_writes_it(run_cli, tmp_path):
     assert report["findings"][0]["line"] == 19  # the template's `namespace: default`
     # the render is what `helm template` prints: the release namespace is "default" everywhere
     sources, _ = render_chart(str(chart), HelmOptions())
-    assert b"stands-in" not in sources[0].data
+    assert b"kvrelns" not in sources[0].data
     assert sources[0].data.count(b"default") == 5
     # a namespace given on the command line is the installer's too
     _, named = scan_json(run_cli, str(chart), "--select", "default-namespace", "--namespace", "default")
     assert [f["object"]["name"] for f in named["findings"]] == ["hard-coded"]
+
+
+def _chart(root: Path, name: str, templates: dict[str, str]) -> Path:
+    chart = root / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n", encoding="utf-8")
+    for file, text in templates.items():
+        (chart / "templates" / file).write_text(text, encoding="utf-8")
+    return chart
+
+
+POLICY = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: {namespace}
+spec:
+  podSelector:
+    matchLabels: {{app: web}}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels: {{app.kubernetes.io/name: prometheus}}
+"""
+
+
+def test_peers_in_a_shared_release_namespace_are_unknowable(run_cli, tmp_path):
+    """A chart's policy lets the Prometheus of another release scrape it: pods the chart
+    does not render are not "nothing"."""
+    chart = _chart(tmp_path, "web", {"policy.yaml": POLICY.format(namespace="{{ .Release.Namespace }}")})
+    _, report = scan_json(run_cli, str(chart), "--select", "networkpolicy-peer-selects-nothing")
+    assert report["findings"] == []
+    _, named = scan_json(run_cli, str(chart), "--namespace", "shop-prod", "--select", "networkpolicy-peer-selects-nothing")
+    assert named["findings"] == []
+    # the same policy as a plain manifest of a namespace the scan owns is judged
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(POLICY.format(namespace="shop"), encoding="utf-8")
+    _, judged = scan_json(run_cli, str(plain), "--select", "networkpolicy-peer-selects-nothing")
+    assert [f["rule"] for f in judged["findings"]] == ["networkpolicy-peer-selects-nothing"]
+
+
+def test_a_chart_that_branches_on_the_namespace_renders_with_it(tmp_path):
+    chart = _chart(tmp_path, "branchy", {
+        "cm.yaml": '{{- if eq .Release.Namespace "default" }}\napiVersion: v1\nkind: ConfigMap\n'
+                   "metadata:\n  name: only-in-default\n  namespace: {{ .Release.Namespace }}\n{{- end }}\n",
+    })
+    sources, problems = render_chart(str(chart), HelmOptions())
+    assert not problems and b"only-in-default" in sources[0].data

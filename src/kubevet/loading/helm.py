@@ -54,10 +54,16 @@ _ERROR_AT = re.compile(r"(?:at \(|template: |error calling \w+: )?([\w.@+-]+(?:/
 _YAML_LINE = re.compile(r"\byaml: line (\d+)(?::(?: column (\d+))?)?")
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _ACTION = re.compile(r"\{\{.*?\}\}")
-# rendered in place of the release namespace "default", then replaced by it: an object whose
-# metadata.namespace was the stand-in took its namespace from the release (.Release.Namespace)
-# rather than writing "default" itself (a valid DNS label, unlike anything a chart writes)
-RELEASE_NAMESPACE_STAND_IN = "kubevet-stands-in-for-the-release-ns"
+# the release namespace is rendered as a stand-in of the same length (so that `trunc` cuts
+# alike), then replaced by it: an object whose metadata.namespace was the stand-in took its
+# namespace from the release (.Release.Namespace) rather than writing it itself
+_STAND_IN = "kvrelns" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2
+_COMPARES_NAMESPACE = re.compile(
+    rb"\{\{(?:(?!\}\}).)*\b(?:eq|ne|hasPrefix|hasSuffix|contains|regexMatch|mustRegexMatch|has|lt|gt)\b"
+    rb"(?:(?!\}\}).)*\.Release\.Namespace|\{\{(?:(?!\}\}).)*\.Release\.Namespace(?:(?!\}\}).)*"
+    rb"\b(?:eq|ne|hasPrefix|hasSuffix|contains|regexMatch|mustRegexMatch|has|lt|gt)\b",
+    re.S,
+)
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -335,8 +341,8 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
     except RenderFailed as exc:
         return [], [exc.problem()]
     backend = None
-    stand_in = options.namespace == "default"
-    render_options = replace(options, namespace=RELEASE_NAMESPACE_STAND_IN) if stand_in else options
+    stand_in = _stand_in(options.namespace, files)
+    render_options = replace(options, namespace=stand_in) if stand_in else options
     for values_file in runs:
         label = _label(path, values_file) if values_file else None
         if options.values_matrix and not matrix:
@@ -347,14 +353,14 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
             rendered = backend.render(path, files, render_options, values_file)
         except RenderFailed as exc:
             if stand_in:
-                exc.message = exc.message.replace(RELEASE_NAMESPACE_STAND_IN, options.namespace)
+                exc.message = exc.message.replace(stand_in, options.namespace)
             if label is not None:
                 exc.message = f"{exc.message} (render with values {label})"
             problems.append(exc.problem())
             continue
         from_release: set[int] = set()
         if stand_in:
-            rendered.documents, from_release = _restore_namespace(rendered.documents, options.namespace)
+            rendered.documents, from_release = _restore_namespace(rendered.documents, stand_in, options.namespace)
         data, index = _stream(rendered.documents, options.include_tests, from_release)
         render = HelmRender(
             chart=path,
@@ -371,18 +377,53 @@ def render_chart(path: str, options: HelmOptions) -> tuple[list[RenderedSource],
     return sources, problems
 
 
-def _restore_namespace(documents: list[tuple[str, str]], namespace: str) -> tuple[list[tuple[str, str]], set[int]]:
+def _stand_in(namespace: str, files: ChartFiles) -> str | None:
+    """What to render as the release namespace so that objects taking theirs from the
+    release can be told apart, or None to render it as it is: a namespace too short for a
+    stand-in that nothing else could contain, or a chart whose templates compare the
+    release namespace with something (``eq .Release.Namespace "kube-system"``) and may
+    branch on it. Every render equals ``helm template`` with the real namespace."""
+    if len(namespace) < 5 or len(namespace) > len(_STAND_IN):
+        return None
+    if any(_COMPARES_NAMESPACE.search(text) for text in _template_texts(files)):
+        return None
+    return _STAND_IN[: len(namespace)]
+
+
+def _template_texts(files: ChartFiles) -> Iterator[bytes]:
+    """The texts of the chart's (and its unpacked subcharts') templates and helpers."""
+    if files.archive:
+        try:
+            members = files._members()
+        except RenderFailed:
+            return
+        yield from (data for name, data in members.items() if "/templates/" in name)
+        return
+    for root, _dirs, names in os.walk(files.path):
+        if f"{os.sep}templates" not in root[len(files.path):] and not root.endswith("templates"):
+            continue
+        for name in names:
+            try:
+                with open(os.path.join(root, name), "rb") as fh:
+                    yield fh.read()
+            except OSError:
+                continue
+
+
+def _restore_namespace(
+    documents: list[tuple[str, str]], stand_in: str, namespace: str
+) -> tuple[list[tuple[str, str]], set[int]]:
     """Put ``namespace`` back where the release namespace's stand-in was rendered; the
     positions of the documents whose own metadata.namespace was the stand-in."""
     restored: list[tuple[str, str]] = []
     from_release: set[int] = set()
     for i, (template, text) in enumerate(documents):
-        if RELEASE_NAMESPACE_STAND_IN in text:
+        if stand_in in text:
             data = _safe_yaml(text.encode("utf-8"))
             meta = data.get("metadata") if isinstance(data, dict) else None
-            if isinstance(meta, dict) and meta.get("namespace") == RELEASE_NAMESPACE_STAND_IN:
+            if isinstance(meta, dict) and meta.get("namespace") == stand_in:
                 from_release.add(i)
-            text = text.replace(RELEASE_NAMESPACE_STAND_IN, namespace)
+            text = text.replace(stand_in, namespace)
         restored.append((template, text))
     return restored, from_release
 

@@ -33,7 +33,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     select namespaces outside the scan and is not reported; nor is a peer naming
     namespaces (`kubernetes.io/metadata.name`) that the scan does not both define (a
     Namespace object) and run workloads in: `kube-system` is seldom the scan's own, even
-    when the scan deploys something there. An empty `podSelector: {}` selects every pod
+    when the scan deploys something there. A Helm chart's policy in the release namespace
+    (`namespace: {{ .Release.Namespace }}`) is not reported for pods of that namespace
+    unless the scan defines it: other releases share it, and the chart renders only its
+    own pods (a Prometheus of another chart, say). An empty `podSelector: {}` selects every pod
     and is never reported, and neither are `ipBlock` peers.
 
     Pods carry the labels their controllers add (a Job's `job-name` ...), and peers that
@@ -146,6 +149,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if policy.context:
             continue
         own = namespace_of(policy)
+        # a chart's policy in the release namespace shares it with whatever else is
+        # installed there: its pods are the scan's to know only if the scan defines it
+        shared = own not in defined and policy.doc.source.namespace_from_release(policy.line)
         for direction in DIRECTIONS:
             rules_key, peers_key = RULES[direction]
             for i, allow in enumerate(rules_of(policy, direction)):
@@ -155,7 +161,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     if selector is None:
                         continue
                     namespaces = _namespaces(peer, own, defined, index)
-                    if selectors.is_empty(selector) or namespaces is None:
+                    if selectors.is_empty(selector) or namespaces is None or (shared and own in namespaces):
                         continue
                     if _may_select(index, namespaces, selector):
                         continue
