@@ -470,3 +470,18 @@ def test_document_markers_are_found_as_yaml_defines_them():
         end = rng.randint(start, len(buf))
         expected = [(m.start(), m.group()) for m in definition.finditer(buf, start, end)]
         assert list(reader._markers(buf, start, end)) == expected, (buf, start, end)
+
+
+def test_json_workload_judged_by_cluster_rules_is_placed():
+    """A JSON document has no parser nodes to sketch: cluster rules (pdb-missing) still
+    report on it, at the position found on demand (this crashed the scan once)."""
+    data = json.dumps({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}},
+    }, indent=1)
+    result = kubevet.engine.lint_text(data, name="web.json")
+    assert not result.crashes
+    pdb = [f for f in result.findings if f.rule == "pdb-missing"]
+    assert len(pdb) == 1 and pdb[0].file == "web.json" and pdb[0].line >= 1

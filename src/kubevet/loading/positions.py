@@ -93,6 +93,8 @@ def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
     tree. Paths are relative to the object; call while ``doc.node`` is alive.
     """
     root = doc.node
+    if root is None:  # a JSON document is parsed without nodes: placed on demand instead
+        return {}
     for part in base:
         root = _child(root[2], part)
         if root is None:
