@@ -40,6 +40,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "exemptions": ("list", "Findings to suppress by namespace, kind, name pattern and rule, each with a mandatory reason."),
     "require-suppression-reason": ("bool", "Report kubevet.io/ignore annotations without a kubevet.io/ignore-reason."),
     "inline-suppressions": ("bool", "Honour kubevet.io/ignore annotations (false for audits)."),
+    "serve": ("map", "Settings of the admission webhook (kubevet serve): modes per namespace, UPDATE, rule errors, deletion guard; see docs/admission.md."),
 }
 EXEMPTION_KEYS = {"reason", "rules", "namespaces", "kinds", "names"}
 
@@ -214,6 +215,8 @@ def to_config(raw: dict[str, Any], where: str) -> Config:
             except ValueError as exc:
                 raise ConfigError(f"{where}: rules.{name}.{key}: {exc}") from None
     config.exemptions = [_exemption(e, i, where) for i, e in enumerate(raw.get("exemptions") or [])]
+    if not isinstance(raw.get("serve", {}), dict):  # its keys are checked by kubevet serve, which reads it
+        raise ConfigError(f"{where}: serve must be a map of settings")
     try:
         config.validate()
     except ConfigError as exc:
@@ -296,6 +299,8 @@ def schema() -> dict[str, Any]:
             spec = {"type": "object", "additionalProperties": {"type": "string"}}
         elif key == "exemptions":
             spec = {"type": "array", "items": {"$ref": "#/$defs/exemption"}}
+        elif key == "serve":
+            spec = {"type": "object"}
         else:
             spec = dict(types[kind])
         spec["description"] = description
