@@ -9,7 +9,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import admission_review
+import serve_helpers
+from serve_helpers import admission_review
+
+start = serve_helpers.start  # the fixture that runs kubevet serve
 
 CONFIG = """\
 select: [cpu-request-missing, cpu-limit-missing, privileged-container, pdb-missing]

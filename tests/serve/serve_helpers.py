@@ -1,4 +1,5 @@
-"""Start the real webhook (``kubevet serve`` in its own process) on a free loopback port,
+"""Helpers of the webhook tests (imported by them; not a conftest.py, which would shadow
+the suite's own ``conftest`` module): start the real webhook (``kubevet serve`` in its own process) on a free loopback port,
 with TLS certificates made in the test, and talk to it over real HTTPS.
 
 Every server is stopped by the PID the test started (SIGTERM, then SIGKILL if it hangs).
@@ -18,12 +19,11 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 import certs  # noqa: E402
+import pytest  # noqa: E402
 
 
 def free_port() -> int:

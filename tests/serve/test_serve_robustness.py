@@ -14,8 +14,11 @@ import time
 
 import certs
 import pytest
-from conftest import HERE, admission_review
-from test_webhook import CONFIG, deployment, response
+import serve_helpers
+from serve_helpers import HERE, admission_review
+from test_serve_webhook import CONFIG, deployment, response
+
+start = serve_helpers.start  # the fixture that runs kubevet serve
 
 JSON = {"Content-Type": "application/json"}
 
