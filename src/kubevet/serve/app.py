@@ -73,7 +73,7 @@ class App:
              "spec": {"selector": {"a": "b"}, "ports": [{"port": 80}]}},
         ]
         for obj in samples:
-            self.judge.judge(obj, self.context.sources)
+            self.judge.judge(obj, self.context.state)
 
     async def __call__(self, scope, receive, send) -> None:
         kind = scope["type"]
@@ -89,7 +89,7 @@ class App:
             if message["type"] == "lifespan.startup":
                 self.ready = self.options.insecure or tls.WATCH is not None
                 self._watcher = asyncio.get_running_loop().create_task(self._watch())
-                logs.log("worker ready", pid=os.getpid(), rules=len(self.judge.engine.rules),
+                logs.log("worker ready", pid=os.getpid(), rules=len(self.judge.rules),
                          contextObjects=self.context.objects, tls=not self.options.insecure)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -120,7 +120,7 @@ class App:
                 logs.log(f"tls certificate {outcome}", level, pid=os.getpid(), certFile=watch.certfile, error=watch.error)
         if self.context.changed():
             try:
-                fresh = Context.load(self.context.paths)
+                fresh = Context.load(self.context.paths, self.judge.config)
             except Exception as exc:  # noqa: BLE001 - keep serving with the previous context
                 self.context.signature = _fresh_signature(self.context)
                 metrics.RELOADS.labels("context", "failed").inc()
@@ -234,19 +234,18 @@ def build(options: Options) -> App:
     """
     from pathlib import Path
 
-    from kubevet.config import Config
-    from kubevet.config_file import load
+    from kubevet import api, config_file
     from kubevet.serve.settings import parse
 
-    if options.no_config:
-        config, raw = Config(), {}
-    else:
-        config, raw = load(Path(options.config) if options.config else None)
-    if options.kube_version:
-        config.kube_version = options.kube_version
-        config.validate()
+    overrides = {"kube-version": options.kube_version} if options.kube_version else None
+    config = api.load_config(options.config, no_config=options.no_config, overrides=overrides)
+    raw: dict = {}
+    if not options.no_config:  # the serve: section, which only kubevet serve reads
+        found = Path(options.config) if options.config else config_file.find(Path.cwd())
+        if found is not None:
+            raw = config_file.load(found)[1]
     settings = parse(raw.get("serve"), f"{options.config or 'configuration'}: serve")
-    context = Context.load(options.context)
+    context = Context.load(options.context, config)
     return App(options, config, settings, context)
 
 

@@ -4,9 +4,10 @@ Namespace-level rules (quota, LimitRange, default-deny NetworkPolicy, PodDisrupt
 the RBAC reach of a ServiceAccount) read the objects around the one being admitted. The
 webhook never calls back into the API server on the request path: those objects come from
 manifests of the cluster's guardrails (a platform repository checked out beside it, a
-ConfigMap mounted as files). The files are read into memory once; ``refresh()`` (called
-every few seconds) reloads them when a file's size, mtime or inode changes, or when a file
-appears or disappears. A reload that fails keeps the previous context.
+ConfigMap mounted as files), read once into a ``kubevet.api.ClusterState``. ``changed()``
+(asked every few seconds) says when a file's size, mtime or inode changed, or a file
+appeared or went away; the webhook then loads a new Context and, if that fails, keeps the
+previous one.
 
 Namespaces of the context also carry the mode label (``kubevet.io/mode``).
 """
@@ -16,50 +17,38 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from kubevet import api
 from kubevet.errors import KubevetError
-from kubevet.loading.discover import discover
-from kubevet.loading.reader import read_source
-from kubevet.model import K8sObject, Source
 
 
 @dataclass
 class Context:
+    state: api.ClusterState
     paths: tuple[str, ...] = ()
-    sources: list[Source] = field(default_factory=list)
     namespace_labels: dict[str, dict] = field(default_factory=dict)
-    objects: int = 0
     signature: tuple = ()
 
+    @property
+    def objects(self) -> int:
+        return len(self.state)
+
     @classmethod
-    def load(cls, paths: list[str] | tuple[str, ...]) -> Context:
+    def load(cls, paths, config: api.Config) -> Context:
         """Read every context manifest, or raise KubevetError naming what could not be read."""
-        found, problems = discover(list(paths))
-        if problems:
-            raise KubevetError(f"--context: {problems[0].file}: {problems[0].message}")
-        sources: list[Source] = []
+        paths = tuple(paths)
+        before = signature(paths)
+        state = api.ClusterState.from_paths(list(paths), config=config) if paths else api.ClusterState(config)
+        if state.input_errors:
+            e = state.input_errors[0]
+            where = f"{e.file}:{e.line}" if e.line else e.file
+            raise KubevetError(f"--context: {where}: {e.message}")
         labels: dict[str, dict] = {}
-        objects = 0
-        for s in found:
-            data = s.data
-            if data is None:
-                try:
-                    with open(s.path or "", "rb") as fh:
-                        data = fh.read()
-                except OSError as exc:
-                    raise KubevetError(f"--context: cannot read {s.display}: {exc.strerror}") from None
-            source = Source(None, s.display, data)
-            for item in read_source(source):
-                if item.__class__ is not K8sObject:
-                    if getattr(item, "rule", None) in ("yaml-syntax", "file-unreadable", "yaml-limit-exceeded"):
-                        raise KubevetError(f"--context: {item.file}:{item.line}: {item.message}")
-                    continue
-                objects += 1
-                if item.kind == "Namespace" and item.name:
-                    meta = item.data.get("metadata")
-                    found_labels = meta.get("labels") if isinstance(meta, dict) else None
-                    labels[item.name] = found_labels if isinstance(found_labels, dict) else {}
-            sources.append(source)
-        return cls(tuple(paths), sources, labels, objects, signature(paths))
+        for obj in state.objects():
+            if obj.kind == "Namespace" and obj.name:
+                meta = obj.data.get("metadata")
+                found = meta.get("labels") if isinstance(meta, dict) else None
+                labels[obj.name] = found if isinstance(found, dict) else {}
+        return cls(state, paths, labels, before)
 
     def changed(self) -> bool:
         return bool(self.paths) and signature(self.paths) != self.signature

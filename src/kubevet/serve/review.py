@@ -135,12 +135,12 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
     if not judge.has_rules_for(v.kind):
         return _allow(v, "no-rules")
 
-    sources = context.sources if context is not None else []
-    found = judge.judge(_placed(obj, v.namespace), sources)
+    state = context.state if context is not None else None
+    found = judge.judge(_placed(obj, v.namespace), state)
     v.crashes = found.crashes
     before: set = set()
     if v.operation == "UPDATE" and settings.existing_findings == "warn":
-        before = {identity(f) for f in judge.judge(_placed(old, v.namespace), sources).findings}
+        before = {identity(f) for f in judge.judge(_placed(old, v.namespace), state).findings}
 
     # a Pod of a ReplicaSet, a ReplicaSet of a Deployment: judged through its owner, whose
     # own admission decided; denying it here would only stall a rollout already admitted
