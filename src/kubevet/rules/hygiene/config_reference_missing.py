@@ -149,7 +149,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for kind, name, keys, path in _references(template):
             target = known.get((kind, ns, name))
             if target is None:
-                hooked = name in made_by_hooks.get((obj.doc.source, ns), ())
+                hooked = name in made_by_hooks.get((_render_of(obj), ns), ())
                 if report_missing and (kind, ns) in kinds_present and not hooked:
                     f = ctx.finding(obj, f"{kind} {name!r} is not defined in namespace {ns!r}", path)
                     f.default_severity = Severity.WARNING
@@ -163,13 +163,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _named_by_hooks(ctx: RuleContext) -> dict[tuple[Any, str], set[str]]:
-    """Names that the Helm hook Jobs of each render and namespace mention in their
+    """Names that the Helm hook Jobs of each render (None: plain manifests) and namespace mention in their
     containers' command, arguments and environment values: what they may create."""
     found: dict[tuple[Any, str], set[str]] = {}
     for obj, template in ctx.workload_objects():
         if obj.kind != "Job" or not isinstance(obj.annotations.get(HOOK), str):
             continue
-        names = found.setdefault((obj.doc.source, namespace_of(obj)), set())
+        names = found.setdefault((_render_of(obj), namespace_of(obj)), set())
         for c in containers(template):
             words = [w for field in ("command", "args") for w in _strings(c.data.get(field))]
             env = c.data.get("env")
@@ -178,6 +178,12 @@ def _named_by_hooks(ctx: RuleContext) -> dict[tuple[Any, str], set[str]]:
                 if isinstance(word, str):
                     names.update(_NAME_TOKEN.findall(word))
     return found
+
+
+def _render_of(obj) -> Any:
+    """The render (a chart with one set of values) an object comes from; None for plain
+    manifests, whose hooks count namespace-wide."""
+    return getattr(obj.doc.source, "render", None)
 
 
 def _strings(value: Any) -> list:
