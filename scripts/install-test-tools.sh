@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # System tools that some tests drive for real, installed from Debian's packages when they
 # are missing (libyaml-dev too, to build the C fast path): kubectl (kustomize builds, YAML typing checked against kubectl, the kubectl
-# plugin) and shellcheck (the GitHub Action's scripts). Python packages come from pip.
+# plugin), shellcheck (the GitHub Action's scripts) and etcd 3.4 (etcd-server and
+# etcd-client: the `kubevet etcd` tests run real clusters). Python packages come from pip.
 set -euo pipefail
 missing=()
 command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 # libyaml's headers, for the C fast path of the YAML decoder (tests compare it with the pure path)
 [ -e /usr/include/yaml.h ] || missing+=(libyaml-dev)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

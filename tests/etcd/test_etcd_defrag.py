@@ -1,0 +1,194 @@
+"""`kubevet etcd status|defrag` against a real 3-member etcd cluster (one per module)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from etcd_cluster import Cluster, b64, free_ports
+from etcd_run import kubevet
+
+LOW = ["--defrag-min-free", "1Mi", "--defrag-min-free-percent", "10"]  # the test DBs are megabytes, not gigabytes
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = Cluster(size=3).start()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture()
+def kept(cluster):
+    """Data that must survive: 300 keys with distinct values, written before fragmenting."""
+    items = {f"keep/{i:04d}": os.urandom(64) + str(i).encode() for i in range(300)}
+    cluster.put_many(items)
+    return items
+
+
+def sizes(cluster) -> dict[str, int]:
+    return {n.endpoint: int(cluster.status(n)["dbSize"]) for n in cluster.alive()}
+
+
+def test_status_one_row_per_member_with_metrics(cluster):
+    r = kubevet("status", "--endpoints", cluster.nodes[0].endpoint, "--cluster", "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    members = doc["members"]
+    assert sorted(m["name"] for m in members) == ["m1", "m2", "m3"]
+    assert [m["role"] for m in members].count("leader") == 1
+    leader = next(m for m in members if m["role"] == "leader")
+    assert all(m["leader"] == leader["id"] for m in members)
+    for m in members:
+        assert m["healthy"] and m["version"].startswith("3.4")
+        assert m["dbSize"] >= m["dbSizeInUse"] > 0
+        assert m["quotaBytes"] == 2 * 1024 ** 3  # etcd's default quota, read from /metrics
+        assert m["backendCommitP99Seconds"] is not None and m["walFsyncP99Seconds"] is not None
+        assert m["leaderChanges"] >= 1 and m["slowApplies"] is not None
+        assert m["raftAppliedIndex"] > 0 and m["raftTerm"] >= 2
+    text = kubevet("status", "--endpoints", cluster.endpoints())
+    assert text.code == 0, text
+    assert text.out.splitlines()[0].split()[:5] == ["ENDPOINT", "ID", "NAME", "VERSION", "ROLE"]
+    assert sum(1 for line in text.out.splitlines() if " leader " in line) == 1
+
+
+def test_defrag_followers_one_at_a_time_then_leader_and_no_data_lost(cluster, kept):
+    cluster.fragment(16)
+    before = sizes(cluster)
+    leader = cluster.leader()
+    assert all(size > 16 * 1024 * 1024 for size in before.values()), before
+    status = kubevet("status", "--endpoints", cluster.endpoints(), "--format", "json", *LOW)
+    assert {v["member"] for v in status.json()["verdicts"] if v["name"] == "defrag-worthwhile"} == set(before)
+
+    r = kubevet("defrag", "--endpoints", cluster.nodes[0].endpoint, "--cluster", "--yes", "--pause", "0",
+                "--format", "json", *LOW)
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["outcome"] == "done" and doc["lock"] == "released"
+    steps = doc["steps"]
+    assert [s["role"] for s in steps] == ["follower", "follower", "leader"]
+    assert steps[-1]["endpoint"] == leader.endpoint
+    after = sizes(cluster)
+    for s in steps:
+        assert s["outcome"] == "done"
+        assert after[s["endpoint"]] < before[s["endpoint"]] // 4, (before, after)
+        assert s["sizeAfter"] == after[s["endpoint"]]
+        assert s["reclaimedBytes"] > 10 * 1024 * 1024
+    assert doc["reclaimedBytes"] == sum(s["reclaimedBytes"] for s in steps)
+    # the progress says the same order, and each member's start comes after the previous one's end
+    lines = [line for line in r.err.splitlines() if line.startswith(("defragmenting", "  done"))]
+    assert [line.split()[0] for line in lines] == ["defragmenting", "done:"] * 3
+    assert [line.split()[1] for line in lines[::2]] == [s["name"] for s in steps]
+    for node in cluster.nodes:
+        assert cluster.read_all(node, "keep/") == kept, node.name
+    # the lock is gone with its lease
+    assert not cluster.request(leader, "/v3/kv/range", {"key": b64("kubevet/etcd/defrag-lock")}).get("kvs")
+
+
+def test_nothing_worth_it_is_nothing_to_do(cluster):
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--format", "json")
+    assert r.code == 0, r
+    assert r.json()["outcome"] == "nothing-to-do" and r.json()["steps"] == []
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(cluster):
+    cluster.fragment(4)
+    before = sizes(cluster)
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--dry-run", *LOW)
+    assert r.code == 0, r
+    assert "plan: 3 of 3 members" in r.err and "outcome: dry-run" in r.out
+    assert r.err.index("[follower]") < r.err.index("[leader]")
+    assert sizes(cluster) == before
+
+
+def test_not_on_a_terminal_needs_yes(cluster):
+    cluster.fragment(4)
+    before = sizes(cluster)
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), *LOW)
+    assert r.code == 2, r
+    assert "--yes" in r.err and "plan:" in r.err
+    assert sizes(cluster) == before
+
+
+def test_only_the_given_endpoints_without_cluster(cluster):
+    cluster.fragment(4)
+    follower = cluster.followers()[0]
+    before = sizes(cluster)
+    r = kubevet("defrag", "--endpoints", follower.endpoint, "--yes", "--pause", "0", "--format", "json", *LOW)
+    assert r.code == 0, r
+    assert [s["endpoint"] for s in r.json()["steps"]] == [follower.endpoint]
+    after = sizes(cluster)
+    assert after[follower.endpoint] < before[follower.endpoint]
+    assert all(after[e] == before[e] for e in before if e != follower.endpoint)
+
+
+def test_another_run_holding_the_lock_is_refused(cluster):
+    cluster.fragment(4)
+    before = sizes(cluster)
+    leader = cluster.leader()
+    lease = cluster.request(leader, "/v3/lease/grant", {"TTL": "30"})["ID"]
+    holder = json.dumps({"host": "other-node", "pid": 4242, "started": "earlier"})
+    cluster.request(leader, "/v3/kv/put", {"key": b64("kubevet/etcd/defrag-lock"), "value": b64(holder), "lease": lease})
+    try:
+        r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", *LOW)
+        assert r.code == 1, r
+        assert "holds the lock" in r.out and "other-node" in r.out and "pid 4242" in r.out
+        assert sizes(cluster) == before
+    finally:
+        cluster.request(leader, "/v3/lease/revoke", {"ID": lease})
+    # the lease gone (as when a crashed run's TTL runs out), the next run proceeds
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", "--format", "json", *LOW)
+    assert r.code == 0 and r.json()["outcome"] == "done", r
+
+
+def test_compact_then_defragment_and_move_leader(cluster, kept):
+    # deleted but not compacted: the old revisions still hold the pages until --compact
+    cluster.put_many({f"junk2/{i:05d}": os.urandom(8192) for i in range(1024)})
+    cluster.delete_prefix("junk2/")
+    old_leader = cluster.leader()
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", "--format", "json",
+                "--compact", "--all", "--move-leader", *LOW)
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["compactedToRevision"] > 0
+    steps = doc["steps"]
+    assert [s["outcome"] for s in steps] == ["done"] * 3
+    assert steps[-1]["endpoint"] == old_leader.endpoint and steps[-1]["leaderMovedTo"] in ("m1", "m2", "m3")
+    assert steps[-1]["role"] == "leader"  # planned as the leader, defragmented after the hand-over
+    assert cluster.leader() is not old_leader
+    assert "moving leadership from" in r.err
+    assert doc["reclaimedBytes"] > 3 * 4 * 1024 * 1024
+    for node in cluster.nodes:
+        assert cluster.read_all(node, "keep/") == kept
+        assert cluster.read_all(node, "junk2/") == {}
+
+
+def test_an_endpoint_refusing_connections(cluster):
+    (dead,) = free_ports(1)
+    down = f"http://127.0.0.1:{dead}"
+    r = kubevet("status", "--endpoints", f"{cluster.endpoints()},{down}", "--format", "json")
+    assert r.code == 1, r
+    row = next(m for m in r.json()["members"] if m["endpoint"] == down)
+    assert not row["reachable"] and "connection refused" in row["error"]
+    assert any(v["name"] == "member-unreachable" and v["member"] == down for v in r.json()["verdicts"])
+    text = kubevet("status", "--endpoints", down)
+    assert text.code == 1 and "connection refused" in text.out and down in text.out, text
+    cluster.fragment(4)
+    before = sizes(cluster)
+    d = kubevet("defrag", "--endpoints", f"{cluster.endpoints()},{down}", "--yes", *LOW)
+    assert d.code == 1 and "connection refused" in d.out and down in d.out, d
+    assert sizes(cluster) == before
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--endpoints", "ftp://x"], "not an http(s) URL"),
+    (["--cacert", "/nonexistent/ca.crt"], "no such file"),
+    (["--dial-timeout", "soon"], "not a duration"),
+    (["--defrag-min-free", "lots"], "not a size"),
+])
+def test_bad_flags_are_usage_errors(flags, message):
+    r = kubevet("status", *flags)
+    assert r.code == 2 and message in r.err, r
