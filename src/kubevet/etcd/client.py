@@ -77,9 +77,16 @@ def _describe_transport(exc: Exception, endpoint: str, timeout: float) -> str:
         return "connection refused (is etcd running and listening on this address?)"
     if "name or service not known" in low or "nodename nor servname" in low or "errno -2" in low:
         return "the host name does not resolve"
+    if "without sending a response" in low and endpoint.startswith("http://"):
+        return ("the server closed the connection without answering: is it a TLS port? "
+                "use https:// and the TLS flags (--cacert, --cert, --key)")
     if isinstance(exc, httpx.RemoteProtocolError) or "incomplete" in low or "peer closed" in low:
         return "truncated or malformed HTTP reply (the connection closed mid-answer)"
-    if "connection reset" in low or "errno 104" in low or "eof occurred" in low or "unexpected eof" in low:
+    reset = "connection reset" in low or "errno 104" in low or "eof occurred" in low or "unexpected eof" in low
+    if reset and endpoint.startswith("https://") and isinstance(exc, httpx.ConnectError):
+        return ("TLS handshake failed (the connection was reset): the endpoint probably answers plain HTTP; "
+                "use http:// for it")
+    if reset:
         return "the connection was reset (TLS mismatch, or the member went away)"
     return f"request failed: {text or type(exc).__name__}"
 
