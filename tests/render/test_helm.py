@@ -499,3 +499,35 @@ def test_a_chart_that_branches_on_the_namespace_renders_with_it(tmp_path):
     })
     sources, problems = render_chart(str(chart), HelmOptions())
     assert not problems and b"only-in-default" in sources[0].data
+
+
+def test_a_block_the_template_holds_twice_is_not_placed_at_the_first(run_cli, tmp_path):
+    """Two containers with the same literal probe; the first's is switched off. The
+    second container's findings must not land on the first container's lines."""
+    template = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: {{ .Values.main }}
+      image: {{ .Values.image }}
+      {{- if .Values.mainProbe }}
+      livenessProbe:
+        httpGet: {path: /healthz, port: 8080}
+      {{- end }}
+    - name: {{ .Values.sidecar }}
+      image: {{ .Values.image }}
+      livenessProbe:
+        httpGet: {path: /healthz, port: 8080}
+"""
+    chart = _chart(tmp_path, "twice", {"pod.yaml": template})
+    (chart / "values.yaml").write_text("main: web\nimage: nginx:1.27\nmainProbe: false\nsidecar: proxy\n", encoding="utf-8")
+    _, report = scan_json(run_cli, str(chart), "--select", "liveness-probe-aggressive")
+    lines = [f["line"] for f in report["findings"]]
+    # never the main container's lines (7-12); the enclosing `containers:` when the
+    # sidecar's own lines cannot be told from the main container's
+    assert lines and not any(7 <= line <= 12 for line in lines), lines
+    assert {f["extra"]["rendered"]["match"] for f in report["findings"]} <= {"exact", "enclosing"}
+    assert all("proxy" in f["message"] for f in report["findings"])

@@ -1122,10 +1122,14 @@ def align(template: list[str], rendered: list[str]) -> dict[int, tuple[int, str]
         if isinstance(x, str):
             counts[x] = counts.get(x, 0) + 1
     out: dict[int, tuple[int, str]] = {}
+    part = [norm_t(i, template[i]) for i in range(start, stop)]
     for blk in blocks:
+        # a run of lines the template holds twice (two containers with the same probe) may
+        # be the other one: difflib takes the first, so such a run is no anchor
+        unique_run = blk.size >= 2 and _occurrences(part, part[blk.a : blk.a + blk.size]) == 1
         for k in range(blk.size):
             text = b[blk.b + k]
-            if blk.size >= 2 or counts.get(text, 0) == 1:  # type: ignore[arg-type]
+            if unique_run or counts.get(text, 0) == 1:  # type: ignore[arg-type]
                 out[blk.b + k] = (start + blk.a + k, "exact")
     # templated lines between the exact anchors
     anchors = sorted(out.items())
@@ -1152,6 +1156,13 @@ def align(template: list[str], rendered: list[str]) -> dict[int, tuple[int, str]
         if len(found) == 1:
             out[j] = (found[0], "pattern")
     return out
+
+
+def _occurrences(part: list, run: list) -> int:
+    """How many times ``run`` occurs in ``part`` as consecutive lines."""
+    n = len(run)
+    first = run[0]
+    return sum(1 for i in range(len(part) - n + 1) if part[i] == first and part[i : i + n] == run)
 
 
 def _pattern(line: str, cache: dict, i: int):
