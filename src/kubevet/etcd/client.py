@@ -168,12 +168,12 @@ class Member:
                             grpc_code=code if isinstance(code, int) else None)
         return reply
 
-    def get_text(self, path: str, *, timeout: float | None = None) -> str:
+    def get_text(self, path: str, *, timeout: float | None = None, ok: tuple[int, ...] = (200,)) -> str:
         """A plain GET (``/metrics``, ``/health``), its body as text."""
         resp = self._send("GET", path, None, timeout)
         if resp.status_code == 400 and "https server" in resp.text.lower():
             raise EtcdError(self.endpoint, "the endpoint speaks HTTPS; use https:// and the TLS flags")
-        if resp.status_code != 200:
+        if resp.status_code not in ok:
             raise EtcdError(self.endpoint, f"GET {path} answered HTTP {resp.status_code}")
         return resp.text
 
@@ -201,7 +201,7 @@ class Member:
 
     def health(self) -> tuple[bool, str]:
         """etcd's own ``/health``: (healthy, reason). 3.4 says false while any alarm is raised."""
-        text = self.get_text("/health")
+        text = self.get_text("/health", ok=(200, 503))  # 503 with {"health":"false"} when unhealthy
         try:
             reply = json.loads(text)
         except ValueError:

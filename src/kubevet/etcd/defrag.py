@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from kubevet.etcd.client import EtcdError, Member, as_int
+from kubevet.etcd.client import EtcdError, Member
 from kubevet.etcd.connection import Settings
 from kubevet.etcd.lock import Lock, LockHeld
 from kubevet.etcd.status import ClusterStatus, MemberStatus, client_for, gather, hex_id, read_member, role
@@ -178,14 +178,14 @@ class Run:
             new = ", ".join(hex_id(i) for i in sorted(ids - self.member_ids))
             what = "; ".join(p for p in (f"removed: {gone}" if gone else "", f"added: {new}" if new else "") if p)
             raise Stop(f"the member list changed during the run ({what})")
+        for mid, alarm in cs.alarms:
+            if alarm != "NOSPACE":
+                raise Stop(f"alarm {alarm} is raised on member {cs.name_of(mid)}; defragmenting could make it worse")
         for m in cs.members:
             if not m.reachable:
                 raise Stop(f"member {m.label} is unreachable: {m.error}")
             if not m.healthy:
                 raise Stop(f"member {m.label} is not healthy ({m.health_reason or 'its /health is false'})")
-        for mid, alarm in cs.alarms:
-            if alarm != "NOSPACE":
-                raise Stop(f"alarm {alarm} is raised on member {cs.name_of(mid)}; defragmenting could make it worse")
         if len(cs.leader_ids) != 1:
             raise Stop("the members do not agree on one leader")
         (leader,) = cs.leader_ids
@@ -239,9 +239,8 @@ class Run:
                 raise Stop(f"{target.endpoint} now answers as member {hex_id(st.id)}, not {hex_id(target.id)}")
             if st.reachable:
                 try:
-                    alarms = {a.get("alarm") for a in self.client(target.endpoint).alarms()
-                              if as_int(a, "memberID") == st.id}
-                    st.alarms = sorted(a for a in alarms if isinstance(a, str))
+                    alarms = {a.get("alarm") for a in self.client(target.endpoint).alarms()}
+                    st.cluster_alarms = sorted(a for a in alarms if isinstance(a, str) and a != "NONE")
                 except EtcdError as exc:
                     st.error = exc.reason
             if st.reachable and st.healthy and st.applied_index >= committed:
@@ -408,6 +407,8 @@ class Run:
         self.report.outcome = "running"
         if self.leader_id == 0:
             raise Stop("no leader: the cluster has lost quorum")
+        if self.report.plan:
+            self.gate(self.report.plan[0], None)  # refuse a sick cluster before writing the lock into it
         lock = self._lock(cs)
         if self.opts.compact:
             self.compact(cs)

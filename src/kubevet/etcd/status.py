@@ -29,7 +29,8 @@ class MemberStatus:
     db_size: int = 0
     db_in_use: int = 0
     is_learner: bool = False
-    alarms: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)  # raised on this member
+    cluster_alarms: list[str] = field(default_factory=list)  # raised anywhere (/health reflects these)
     health: bool = False  # etcd's /health said true
     health_reason: str = ""
     metrics: metrics_mod.Metrics = field(default_factory=metrics_mod.Metrics)
@@ -71,7 +72,7 @@ class MemberStatus:
         """
         if not self.reachable or self.leader_id == 0:
             return False
-        return self.health or (bool(self.alarms) and set(self.alarms) == {"NOSPACE"})
+        return self.health or set(self.cluster_alarms) == {"NOSPACE"}
 
     @property
     def label(self) -> str:
@@ -264,6 +265,7 @@ def gather(settings: Settings, clients: dict[str, Member] | None = None, *, with
     alarms = [a for a in alarms if a[1] != "NONE"]
     for m in members:
         m.alarms = sorted({name for mid, name in alarms if mid == m.id})
+        m.cluster_alarms = sorted({name for _, name in alarms})
     top = max((m.raft_index for m in members if m.reachable), default=0)
     for m in members:
         if m.reachable:

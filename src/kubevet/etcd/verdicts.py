@@ -72,7 +72,7 @@ def judge(cs: ClusterStatus, th: Thresholds) -> list[Verdict]:
         if not m.reachable:
             out.append(Verdict("member-unreachable", "error", f"{m.label}: {m.error}", who))
             continue
-        if not m.health and not m.alarms:
+        if not m.health and not m.cluster_alarms:
             reason = f" ({m.health_reason})" if m.health_reason else ""
             out.append(Verdict("member-unhealthy", "error", f"{m.label}: /health is false{reason}", who))
         if m.lag > th.max_lag:
