@@ -6,7 +6,9 @@ One real 3-member etcd with --client-cert-auth and certificates generated here; 
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 
 import pytest
 from etcd_cluster import Cluster
@@ -105,3 +107,38 @@ def test_host_port_endpoints_get_https_with_tls_files(tls):
     bare = tls.nodes[0].endpoint.removeprefix("https://")
     r = kubevet("status", "--endpoints", bare, *tls.tls_args(), "--format", "json")
     assert r.code == 0 and r.json()["members"][0]["endpoint"] == tls.nodes[0].endpoint, r
+
+
+def test_the_cronjob_example_runs_against_a_real_cluster_and_scans_clean(tls):
+    """examples/etcd-defrag: its containers' arguments work (paths and node IP swapped for the test's)."""
+    import yaml
+    from conftest import ROOT
+
+    path = ROOT / "examples" / "etcd-defrag" / "cronjob.yaml"
+    (job,) = [d for d in yaml.safe_load_all(path.read_text()) if d["kind"] == "CronJob"]
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pki = tls.pki
+    swap = {"https://$(HOST_IP):2379": tls.nodes[0].endpoint, "/etc/kubernetes/pki/etcd/ca.crt": str(pki.ca),
+            "/etc/kubernetes/pki/etcd/healthcheck-client.crt": str(pki.client_cert),
+            "/etc/kubernetes/pki/etcd/healthcheck-client.key": str(pki.client_key)}
+
+    def args(container):
+        out = []
+        for a in container["args"][1:]:  # after "etcd"
+            for old, new in swap.items():
+                a = a.replace(old, new)
+            out.append(a)
+        return out
+
+    (status,) = pod["initContainers"]
+    (defrag,) = pod["containers"]
+    r = kubevet(*args(status))
+    assert r.code == 0 and r.out.count("healthy") >= 3, r
+    d = kubevet(*args(defrag), "--dry-run")
+    assert d.code == 0 and d.json()["outcome"] in ("dry-run", "nothing-to-do"), d
+    scan = subprocess.run([sys.executable, "-m", "kubevet", "scan", "--no-config", "--format", "json", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert scan.returncode == 0, scan.stderr
+    findings = json.loads(scan.stdout)["findings"]
+    assert findings and all(f["suppressed"] and len(f["suppression"]["reason"]) > 40 for f in findings)
+    assert {f["rule"] for f in findings} <= {"host-path-mount", "run-as-root", "low-user-id"}
