@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
+import urllib.request
 
 import pytest
 from etcd_cluster import Cluster, b64, free_ports
@@ -192,3 +195,49 @@ def test_an_endpoint_refusing_connections(cluster):
 def test_bad_flags_are_usage_errors(flags, message):
     r = kubevet("status", *flags)
     assert r.code == 2 and message in r.err, r
+
+
+class OnlyV3beta(http.server.BaseHTTPRequestHandler):
+    """etcd 3.3's layout in front of a real member: /v3beta/... forwarded to it, /v3/... 404."""
+
+    target = ""
+    paths: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.paths.append(self.path)
+        if not self.path.startswith("/v3beta/"):
+            self.send_error(404)
+            return
+        with urllib.request.urlopen(urllib.request.Request(self.target + self.path, data=body), timeout=10) as r:
+            data, code = r.read(), r.status
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802
+        with urllib.request.urlopen(self.target + self.path, timeout=10) as r:
+            data = r.read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_gateway_only_under_v3beta(cluster):
+    handler = type("H", (OnlyV3beta,), {"target": cluster.nodes[0].endpoint, "paths": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        r = kubevet("status", "--endpoints", endpoint, "--format", "json")
+        assert r.code == 0, r
+        assert r.json()["members"][0]["name"] == "m1"
+        assert handler.paths[0].startswith("/v3/") and all(p.startswith("/v3beta/") for p in handler.paths[1:])
+    finally:
+        server.shutdown()
+        server.server_close()

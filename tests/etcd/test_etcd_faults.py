@@ -106,6 +106,9 @@ class Garbage(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST  # noqa: N815
 
     def answer(self):
+        if self.mode == "silent":  # accepts, never answers: the per-request timeout ends it
+            time.sleep(5)
+            return
         if self.mode == "truncated":
             body = b'{"header":{"member_id":"1"},"version":"3.4.23","dbSize":"'
             self.send_response(200)
@@ -128,6 +131,7 @@ class Garbage(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("mode, message", [
     ("garbage", "not JSON"), ("array", "not an object"), ("truncated", "truncated"), ("strings", "not a number"),
+    ("silent", "timed out after 1s"),
 ])
 def test_malformed_or_truncated_replies(mode, message):
     handler = type("H", (Garbage,), {"mode": mode})
@@ -136,10 +140,10 @@ def test_malformed_or_truncated_replies(mode, message):
     thread.start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        r = kubevet("status", "--endpoints", endpoint, "--command-timeout", "3s")
+        r = kubevet("status", "--endpoints", endpoint, "--command-timeout", "1s")
         assert r.code == 1, r
         assert endpoint in r.out and message in r.out, r
-        d = kubevet("defrag", "--endpoints", endpoint, "--yes", "--command-timeout", "3s")
+        d = kubevet("defrag", "--endpoints", endpoint, "--yes", "--command-timeout", "1s")
         assert d.code == 1 and endpoint in d.out and message in d.out, d
     finally:
         server.shutdown()

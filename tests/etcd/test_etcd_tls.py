@@ -142,3 +142,13 @@ def test_the_cronjob_example_runs_against_a_real_cluster_and_scans_clean(tls):
     findings = json.loads(scan.stdout)["findings"]
     assert findings and all(f["suppressed"] and len(f["suppression"]["reason"]) > 40 for f in findings)
     assert {f["rule"] for f in findings} <= {"host-path-mount", "run-as-root", "low-user-id"}
+
+
+def test_a_one_member_cluster_needs_allow_quorum_loss(plain):
+    plain.fragment(4)
+    flags = ["--endpoints", plain.endpoints(), "--yes", "--format", "json", "--defrag-min-free", "1Mi"]
+    r = kubevet("defrag", *flags)
+    assert r.code == 1 and "below the quorum" in r.json()["error"], r
+    assert r.json()["steps"][0]["outcome"] == "skipped"
+    ok = kubevet("defrag", *flags, "--allow-quorum-loss")
+    assert ok.code == 0 and ok.json()["steps"][0]["reclaimedBytes"] > 2 * 1024 * 1024, ok
