@@ -247,3 +247,34 @@ def test_unreadable_tls_files_exit_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "kubevet", "serve", "--tls-cert", str(tmp_path / "no.crt"),
                           "--tls-key", str(tmp_path / "no.key")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "no such file" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "--context: {path}: no such file or directory"),
+    ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a\n", "--context: {path}:3: YAML syntax error"),
+])
+def test_unreadable_context_exits_2(tmp_path, content, message):
+    path = tmp_path / "context.yaml"
+    if content is not None:
+        path.write_text(content)
+    run = subprocess.run([sys.executable, "-m", "kubevet", "serve", "--insecure", "--port", "1", "--no-config",
+                          "--context", str(path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and message.format(path=path) in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_broken_context_reload_keeps_the_previous_context(start):
+    context = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels: {kubevet.io/mode: warn}\n"
+    server = start(["--config", ".kubevet.yaml", "--context", "ctx.yaml"],
+                   files={".kubevet.yaml": CONFIG, "ctx.yaml": context})
+    review = lambda: admission_review("CREATE", deployment(namespace="team-a", privileged=True))  # noqa: E731
+    assert server.review(review())["response"]["allowed"] is True  # warn mode from the label
+    (server.dir / "ctx.yaml").write_text("apiVersion: v1\nkind: [broken\n")
+    for _ in range(400):  # bounded polling for the failed reload
+        if server.log_lines("context reload failed; keeping the previous context"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(server.logs())
+    assert server.review(review())["response"]["allowed"] is True
+    assert server.metric("kubevet_reloads_total", what="context", outcome="failed") == 1
+    assert server.get("/readyz") == (200, "ready\n")
