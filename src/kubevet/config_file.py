@@ -41,6 +41,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "require-suppression-reason": ("bool", "Report kubevet.io/ignore annotations without a kubevet.io/ignore-reason."),
     "inline-suppressions": ("bool", "Honour kubevet.io/ignore annotations (false for audits)."),
     "serve": ("map", "Settings of the admission webhook (kubevet serve): modes per namespace, UPDATE, rule errors, deletion guard; see docs/admission.md."),
+    "freeze": ("map", "Change freeze windows for kubevet gate and kubevet freeze: weekly, daily and dated windows, public holidays, presets (docs/diff-gate.md)."),
 }
 EXEMPTION_KEYS = {"reason", "rules", "namespaces", "kinds", "names"}
 
@@ -217,6 +218,10 @@ def to_config(raw: dict[str, Any], where: str) -> Config:
     config.exemptions = [_exemption(e, i, where) for i, e in enumerate(raw.get("exemptions") or [])]
     if not isinstance(raw.get("serve", {}), dict):  # its keys are checked by kubevet serve, which reads it
         raise ConfigError(f"{where}: serve must be a map of settings")
+    if "freeze" in raw:  # read by kubevet gate/freeze from the raw settings; checked here, once
+        from kubevet.freeze.settings import parse as parse_freeze
+
+        parse_freeze(raw["freeze"], where)
     try:
         config.validate()
     except ConfigError as exc:
@@ -301,6 +306,10 @@ def schema() -> dict[str, Any]:
             spec = {"type": "array", "items": {"$ref": "#/$defs/exemption"}}
         elif key == "serve":
             spec = {"type": "object"}
+        elif key == "freeze":
+            from kubevet.freeze.settings import schema as freeze_schema
+
+            spec = freeze_schema()
         else:
             spec = dict(types[kind])
         spec["description"] = description

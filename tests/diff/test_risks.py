@@ -2,7 +2,10 @@
 
 import os
 
+import diffkit
 import pytest
+
+kubevet, diff_json = diffkit.kubevet, diffkit.diff_json  # fixtures
 
 from kubevet.diff.risks import CHECKS, CLASSES
 

@@ -55,6 +55,7 @@ NOISE_PATHS = (
     "metadata.generation",
     "metadata.creationTimestamp",
     "metadata.selfLink",
+    "metadata.namespace",  # part of the key: differs only as written or defaulted (the release namespace)
     "metadata.annotations.kubectl.kubernetes.io/last-applied-configuration",
     "metadata.annotations.deployment.kubernetes.io/revision",
     "metadata.labels.helm.sh/chart",

@@ -700,8 +700,7 @@ def _rollout(comparison: Comparison, c: Check) -> Iterator[Risk]:
         count = f"{pods} pod{'s' if pods != 1 else ''}" if pods is not None else "every pod" if d.kind == "DaemonSet" else "its pods"
         fields = sorted({ch.dotted[len("spec.template."):] for ch in d.changes + d.ignored if ch.dotted.startswith("spec.template.")})
         shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4} more" if len(fields) > 4 else "")
-        yield _risk(c, comparison, d, f"{d.label} restarts {count}: its pod template changed ({shown})", nt.path or ("spec",),
-                    MISSING, pods if pods is not None else MISSING)
+        yield _risk(c, comparison, d, f"{d.label} restarts {count}: its pod template changed ({shown})", nt.path or ("spec",))
 
 
 def _canonical(metadata: dict, spec: dict) -> str:

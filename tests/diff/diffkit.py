@@ -1,3 +1,5 @@
+"""Fixtures of the diff, gate and freeze tests (imported by name: tests/conftest.py is the only conftest)."""
+
 import json
 import os
 
@@ -32,7 +34,13 @@ def diff_json(kubevet):
     return run
 
 
-def write(path, text):
+def _write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+@pytest.fixture
+def write():
+    """write(path, text) -> path, making the directories."""
+    return _write
