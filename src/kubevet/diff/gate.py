@@ -51,7 +51,7 @@ def freeze_status(raw: dict, now_text: str | None, namespaces, environment):
 def main(args: argparse.Namespace) -> int:
     import gc
 
-    from kubevet.diff.run import build, write
+    from kubevet.diff.run import build, print_errors, write
 
     gc.disable()
     if args.override_freeze is not None and not args.override_freeze.strip():
@@ -76,8 +76,7 @@ def main(args: argparse.Namespace) -> int:
     code, reasons = report.verdict()
     if code != EXIT_PASS:
         if code == 2:
-            for e in report.errors:
-                print(f"kubevet: error: {e}", file=sys.stderr)
+            print_errors(report.errors)
         if command:
             print(f"kubevet: gate: not running {command[0]}: {'; '.join(reasons)}", file=sys.stderr)
         return code

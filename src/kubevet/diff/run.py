@@ -145,6 +145,12 @@ def main(args: argparse.Namespace, command: str) -> int:
             side.close()
     code, reasons = report.verdict()
     if code == EXIT_ERROR:
-        for e in report.errors:
-            print(f"kubevet: error: {e}", file=sys.stderr)
+        print_errors(report.errors)
     return code
+
+
+def print_errors(errors: list[str], most: int = 20) -> None:
+    for e in errors[:most]:
+        print(f"kubevet: error: {e}", file=sys.stderr)
+    if len(errors) > most:
+        print(f"kubevet: error: ... and {len(errors) - most} more (the reports list them all)", file=sys.stderr)
