@@ -10,6 +10,8 @@ import sys
 import pytest
 import yaml
 
+from kubevet.policy.catalog import CATALOG
+
 
 def kubevet(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "kubevet", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
@@ -26,7 +28,7 @@ def test_output_validates_against_the_schemas(tmp_path, version):
     assert scan.returncode == 0, scan.stdout
     docs = list(yaml.safe_load_all(out.read_text()))
     kinds = [d["kind"] for d in docs]
-    assert kinds.count("ValidatingAdmissionPolicy") == 13
+    assert kinds.count("ValidatingAdmissionPolicy") == len(CATALOG)
     names = {d["metadata"]["name"] for d in docs if d["kind"] == "ValidatingAdmissionPolicy"}
     for d in docs:
         if d["kind"] == "ValidatingAdmissionPolicyBinding":

@@ -113,6 +113,18 @@ _POD_HOST_PROCESS = (
 _CAPS_ADD = f"(has({SC}.capabilities) && has({SC}.capabilities.add) ? {SC}.capabilities.add : [])"
 
 
+def _owned(kind: str | None) -> str:
+    refs = "object.metadata.ownerReferences"
+    if kind is None:
+        return f"(has({refs}) && size({refs}) > 0)"
+    return f"(has({refs}) && {refs}.exists(r, has(r.kind) && r.kind == '{kind}'))"
+
+
+# annotations that hand an object's lifecycle to a deploy tool (kubevet.rules.hygiene._common)
+_HOOK = ("(has(object.metadata.annotations) && ('helm.sh/hook' in object.metadata.annotations"
+         " || 'argocd.argoproj.io/hook' in object.metadata.annotations))")
+
+
 def _resource_missing(section: str, resource: str) -> str:
     return (
         f"!(has(c.resources) && has(c.resources.{section}) && '{resource}' in c.resources.{section})"
@@ -168,6 +180,18 @@ CATALOG: dict[str, CelRule] = {r.rule: r for r in [
     CelRule("memory-limit-missing", tuple(WORKLOAD_RESOURCES), (Check(
         "has no memory limit", containers="resourcedContainers", bad=_resource_missing("limits", "memory"),
     ),)),
+    CelRule("cronjob-deadline-missing", ("CronJob",), (Check(
+        "the CronJob sets no startingDeadlineSeconds: missed runs start however late",
+        pod="has(object.spec) && has(object.spec.startingDeadlineSeconds)",
+    ),)),
+    CelRule("job-ttl-missing", ("Job",), (Check(
+        "the Job sets no ttlSecondsAfterFinished: it and its pods stay after it finishes",
+        pod=(f"{_owned('CronJob')} || {_HOOK} || (has(object.spec) && has(object.spec.ttlSecondsAfterFinished))"),
+    ),)),
+    CelRule("naked-pod", ("Pod",), (Check(
+        "the Pod has no controller: nothing recreates it when it is evicted or its node goes away",
+        pod=f"{_owned(None)} || {_HOOK}",
+    ),)),
     CelRule("service-type-nodeport", ("Service",), (Check(
         "type NodePort opens the Service's ports on every node of the cluster",
         pod="!(has(object.spec) && has(object.spec.type) && object.spec.type == 'NodePort')",
@@ -194,5 +218,10 @@ REASONS: dict[str, str] = {
     "low-user-id": "info, with an option: not exported",
     "secret-in-env": "matches names against option patterns: not expressed in CEL yet",
     "secret-in-configmap": "matches keys against option patterns: not expressed in CEL yet",
+    "cronjob-concurrency-unset": "the API server defaults concurrencyPolicy to Allow before validating: a policy never sees it unset",
+    "default-namespace": "about manifests that name no namespace; an admitted object always has one",
+    "pdb-policy-missing": "info, an opinion: not exported",
+    "priority-class-missing": "has an option (allowed-classes) and is info: not exported",
+    "graceful-shutdown-missing": "has an option (min-grace-seconds) and is info: not exported",
 }
 GENERIC = "no CEL translation with an equivalence test yet"
