@@ -1,6 +1,7 @@
 import re
 
 from kubevet.findings import Finding
+from kubevet.k8s.namespaces import cluster_scoped
 from kubevet.k8s.quantity import parse_quantity
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import rule
@@ -16,6 +17,7 @@ ANNOTATIONS_MAX = 256 * 1024
 # metadata.name syntax by kind (ValidateXName in pkg/apis/*/validation); the rest: subdomain
 _NAME_AS = {
     ("", "Namespace"): "label",
+    ("apps", "StatefulSet"): "label",  # ValidateStatefulSetName: its pods' hostnames
     ("", "Service"): "dns1035",
     **{("rbac.authorization.k8s.io", k): "segment" for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")},
 }
@@ -97,8 +99,10 @@ def check(obj, ctx):
     - `metadata.name` (ValidateObjectMeta with each kind's name validator): required
       unless `generateName` is set; a DNS-1123 subdomain (at most 253 characters) for
       most kinds, custom resources included; a DNS-1123 label for Namespaces; a DNS-1035
-      label (starting with a letter) for Services; a path segment for RBAC kinds; at most
-      52 characters for CronJobs. `metadata.namespace` is a DNS-1123 label.
+      label (starting with a letter) for Services; a DNS-1123 label for StatefulSets
+      (their pods' hostnames); a path segment for RBAC kinds; at most 52 characters for
+      CronJobs. `metadata.namespace` is a DNS-1123 label (not checked on cluster-scoped
+      kinds: the API server ignores it there).
     - annotations (ValidateAnnotations): keys are qualified names (an optional DNS
       subdomain prefix and `/`, then at most 63 characters); all keys and values
       together at most 256 KiB. Labels are `label-value-invalid` (HYG003).
@@ -107,18 +111,24 @@ def check(obj, ctx):
       (regular and init containers); port names are IANA service names (at most 15
       characters, at least one letter) unique within the container; `containerPort`
       1-65535 and `hostPort` 0-65535; every `volumeMounts[].name` is a volume of the pod;
-      volume names are unique DNS-1123 labels; resource quantities are not negative.
+      volume names are unique DNS-1123 labels (a StatefulSet's `volumeClaimTemplates`
+      count as volumes for the mounts, and may share a volume's name); resource
+      quantities are not negative; `serviceAccountName` is a DNS-1123 subdomain.
     - pod templates (ValidatePodTemplateSpecForX): `restartPolicy` must be `Always` for
       Deployments, ReplicaSets, DaemonSets, StatefulSets and ReplicationControllers,
       and `OnFailure` or `Never` for Jobs and CronJobs.
     - Deployments (ValidateDeploymentStrategy): no `rollingUpdate` with the `Recreate`
       strategy; `maxSurge` and `maxUnavailable` not both 0.
-    - Services (ValidateService): ports 1-65535, named when there are several, with
+    - Services (ValidateService): at least one port unless headless or ExternalName;
+      ports 1-65535, named when there are several, with
       unique names (`targetPort` values are `service-target-port-undeclared`'s); no `nodePort`
       on a ClusterIP Service; `externalName` set for type ExternalName.
     - PodDisruptionBudgets: not both `minAvailable` and `maxUnavailable`.
     - HorizontalPodAutoscalers: `minReplicas` at least 1 and not above `maxReplicas`.
-    - CustomResourceDefinitions: `metadata.name` is `<spec.names.plural>.<spec.group>`.
+    - RoleBindings and ClusterRoleBindings: a ServiceAccount subject's `name` is a
+      DNS-1123 subdomain.
+    - CustomResourceDefinitions: `metadata.name` is `<spec.names.plural>.<spec.group>`;
+      exactly one of `spec.versions` is the storage version.
 
     Requests above limits are `requests-exceed-limits` (RES005), a missing apps/v1
     `spec.selector` is `selector-missing` (AVL008), and label syntax is
@@ -213,11 +223,18 @@ def check(obj, ctx):
             yield Finding(f"spec.minReplicas must be at least 1 (it is {low})", ("spec", "minReplicas"))
         elif isinstance(low, int) and isinstance(high, int) and low > high:
             yield Finding(f"spec.minReplicas ({low}) must not be more than spec.maxReplicas ({high})", ("spec", "minReplicas"))
+    elif identity in _BINDINGS:
+        yield from _subjects(obj.data.get("subjects"))
     elif identity == ("apiextensions.k8s.io", "CustomResourceDefinition"):
         names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
         plural, group = names.get("plural"), spec.get("group")
         if isinstance(plural, str) and isinstance(group, str) and obj.name and obj.name != f"{plural}.{group}":
             yield Finding(f"metadata.name must be spec.names.plural + \".\" + spec.group: {plural}.{group}", ("metadata", "name"))
+        versions = spec.get("versions")
+        if isinstance(versions, list):
+            storage = [v for v in versions if isinstance(v, dict) and v.get("storage") is True]
+            if len(storage) != 1:
+                yield Finding(f"spec.versions must have exactly one version marked as storage version (it has {len(storage)})", ("spec", "versions"))
 
 
 def _metadata(obj, ctx):
@@ -230,7 +247,8 @@ def _metadata(obj, ctx):
     elif not meta.get("generateName"):
         yield Finding("metadata.name is required (or metadata.generateName)", ("metadata",) if "metadata" in obj.data else ())
     namespace = meta.get("namespace")
-    if isinstance(namespace, str) and namespace:
+    # the API server ignores the namespace of a cluster-scoped object
+    if isinstance(namespace, str) and namespace and not cluster_scoped(obj):
         problem = _label_problem(namespace)
         if problem:
             yield Finding(f"metadata.namespace {namespace!r} must be {problem}", ("metadata", "namespace"))
@@ -261,13 +279,22 @@ def _pod(obj, template):
         yield Finding(f"restartPolicy must be Always in a {obj.kind}'s pod template (it is {policy!r})", (*base, "restartPolicy"))
     elif identity in _TEMPLATE_NOT_ALWAYS and policy == "Always":
         yield Finding(f"restartPolicy must be OnFailure or Never in a {obj.kind}'s pod template", (*base, "restartPolicy"))
+    for key in ("serviceAccountName", "serviceAccount"):
+        account = spec.get(key)
+        if isinstance(account, str) and account:
+            problem = _subdomain_problem(account)
+            if problem:
+                yield Finding(f"{key} {account!r} must be {problem}", (*base, key))
     volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
     volume_names = set()
-    if (obj.group, obj.kind) == ("apps", "StatefulSet"):  # volumeClaimTemplates are volumes too
+    # a StatefulSet's volumeClaimTemplates are volumes of its pods too (mounts may name
+    # them); a claim may share a volume's name, which the API server accepts
+    claim_names = set()
+    if (obj.group, obj.kind) == ("apps", "StatefulSet"):
         for claim in spec_list(obj.spec, "volumeClaimTemplates"):
             claim_meta = claim.get("metadata") if isinstance(claim, dict) else None
             if isinstance(claim_meta, dict) and isinstance(claim_meta.get("name"), str):
-                volume_names.add(claim_meta["name"])
+                claim_names.add(claim_meta["name"])
     for i, volume in enumerate(volumes):
         vname = volume.get("name") if isinstance(volume, dict) else None
         if not isinstance(vname, str):
@@ -312,7 +339,7 @@ def _pod(obj, template):
         mounts = c.data.get("volumeMounts") if isinstance(c.data.get("volumeMounts"), list) else []
         for i, mount in enumerate(mounts):
             mname = mount.get("name") if isinstance(mount, dict) else None
-            if isinstance(mname, str) and mname not in volume_names:
+            if isinstance(mname, str) and mname not in volume_names and mname not in claim_names:
                 yield Finding(f"volumeMounts name {mname!r} is not a volume of the pod", (*c.path, "volumeMounts", i, "name"))
         resources = c.data.get("resources") if isinstance(c.data.get("resources"), dict) else {}
         for section in ("requests", "limits"):
@@ -334,6 +361,20 @@ def _deployment(spec):
         yield Finding("maxUnavailable and maxSurge cannot both be 0: the rollout could never make progress", ("spec", "strategy", "rollingUpdate", "maxUnavailable"))
 
 
+_BINDINGS = {("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding")}
+
+
+def _subjects(subjects):
+    """ValidateRoleBindingSubject: a ServiceAccount subject names a valid ServiceAccount."""
+    for i, subject in enumerate(subjects if isinstance(subjects, list) else []):
+        if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+            continue
+        name = subject.get("name")
+        problem = _subdomain_problem(name) if isinstance(name, str) and name else None
+        if problem:
+            yield Finding(f"subjects[{i}].name {name!r} must be {problem}", ("subjects", i, "name"))
+
+
 def _zero(value) -> bool:
     return value in (0, "0%", "0")
 
@@ -341,6 +382,8 @@ def _zero(value) -> bool:
 def _service(spec):
     ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
     kind = spec.get("type") or "ClusterIP"
+    if not ports and kind != "ExternalName" and spec.get("clusterIP") != "None":
+        yield Finding("spec.ports is required: a Service that is neither headless (clusterIP: None) nor ExternalName needs a port", ("spec",))
     names: set[str] = set()
     for i, port in enumerate(ports):
         if not isinstance(port, dict):
