@@ -300,8 +300,11 @@ def start(directory: Path, bindir: Path) -> ControlPlane:
                 f"--service-account-key-file={sa_public}",
                 f"--service-account-signing-key-file={sa_private}",
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-                # a range to allocate ClusterIPs from; nothing is ever sent there
-                "--service-cluster-ip-range=10.96.0.0/16",
+                # as real clusters run: privileged containers allowed (kubeadm and every
+                # managed offering set this), dual-stack Services
+                "--allow-privileged=true",
+                # ranges to allocate ClusterIPs from (IPv4 and IPv6); nothing is ever sent there
+                "--service-cluster-ip-range=10.96.0.0/16,fd00:10:96::/112",
                 "--profiling=false",
                 "--v=1",
             ],

@@ -1,0 +1,302 @@
+"""kubevet's offline verdict on each object next to a real API server's (server-side dry run).
+
+For every object of some manifest files: kubevet scans the files (the CRDs in them
+included) and says *rejected* (a finding of a rule that predicts the API server's refusal,
+or of ``api-removed``), *unknown* (``schema-unknown-kind``: a custom resource whose CRD is
+not in the scan, so kubevet cannot judge it) or *accepted*. The API server is asked to
+create the object with ``dryRun=All`` and ``fieldValidation=Strict`` (what ``kubectl
+apply`` does by default) and says *accepted*, *rejected* (invalid, or a namespace that
+cannot exist), *unserved* (no such API version or kind) or *forbidden* (an admission plugin
+that looks at the cluster's state, e.g. a ServiceAccount that does not exist). The CRDs of
+the files are dry-run created like every object and then created for real, so that their
+custom resources can be judged.
+
+The comparison is the one ``kubectl apply`` makes visible: is the object created or not.
+Objects kubevet cannot judge (*unknown*) and refusals that depend on what else is in the
+cluster (*forbidden*) are counted apart, not compared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kubevet.config import Config
+from kubevet.engine import Engine
+from kubevet.findings import format_path
+from kubevet.loading.reader import read_source
+from kubevet.model import K8sObject, Source
+
+# rules whose findings say: the API server refuses this object
+REJECTING = ("schema-invalid", "object-invalid", "selector-template-mismatch", "label-value-invalid", "api-removed")
+# kubevet has no schema for the kind: it cannot say
+UNKNOWN = "schema-unknown-kind"
+ESTABLISHED_WAIT_S = 60
+_UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
+
+
+@dataclass
+class Case:
+    """One object: where it is, what kubevet says, what the API server says."""
+
+    file: str
+    line: int
+    data: dict
+    kubevet: str = "accepted"
+    kubevet_fields: list[str] = field(default_factory=list)
+    kubevet_messages: list[str] = field(default_factory=list)
+    server: str = ""
+    server_fields: list[str] = field(default_factory=list)
+    server_message: str = ""
+
+    @property
+    def ref(self) -> str:
+        meta = self.data.get("metadata") if isinstance(self.data.get("metadata"), dict) else {}
+        ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+        return f"{self.data.get('apiVersion')} {self.data.get('kind')} {ns}{meta.get('name') or meta.get('generateName')}"
+
+    @property
+    def key(self) -> str:
+        """Stable name of the case in the list of known differences."""
+        return f"{self.file}:{self.line} {self.ref}"
+
+    @property
+    def comparable(self) -> bool:
+        return self.kubevet != "unknown" and self.server != "forbidden"
+
+    @property
+    def agrees(self) -> bool:
+        """Both say the object is created, or both say it is not."""
+        return (self.kubevet == "accepted") == (self.server == "accepted")
+
+
+def load(path: Path, display: str) -> list[Case]:
+    """The objects of a file, with the line each starts on (kubevet's own reader)."""
+    return [
+        Case(display, item.line, item.data)
+        for item in read_source(Source(str(path), display))
+        if isinstance(item, K8sObject)
+    ]
+
+
+def judge_offline(paths: list[Path], displays: list[str], cases: list[Case], kube_version: str) -> None:
+    """Fill in kubevet's verdict of each case from one scan of all ``paths``."""
+    config = Config(select=[*REJECTING, UNKNOWN], kube_version=kube_version)
+    result = Engine(config).scan([Source(str(p), d) for p, d in zip(paths, displays)])
+    by_file: dict[str, list[Case]] = {}
+    for case in cases:
+        by_file.setdefault(case.file, []).append(case)
+    for file_cases in by_file.values():
+        file_cases.sort(key=lambda c: c.line)
+    unknown = set()
+    for f in result.findings:
+        if f.rule == UNKNOWN and f.obj is not None:  # reported once per kind: all of its objects
+            unknown.add((f.obj.api_version, f.obj.kind))
+            continue
+        file_cases = by_file.get(f.file, [])
+        owner = None
+        for case in file_cases:  # the last object starting at or before the finding's line
+            if case.line <= f.line:
+                owner = case
+            else:
+                break
+        if owner is None:
+            continue
+        owner.kubevet = "rejected"
+        owner.kubevet_fields.append(format_path(f.path))
+        owner.kubevet_messages.append(f"{f.rule}: {f.message}")
+    for case in cases:
+        if case.kubevet == "accepted" and (case.data.get("apiVersion"), case.data.get("kind")) in unknown:
+            case.kubevet = "unknown"
+
+
+class Server:
+    """Dry-run creates through the official Python client's dynamic client."""
+
+    def __init__(self, kube) -> None:
+        self.kube = kube
+        self._resources: dict[tuple[str, str], object] = {}
+
+    def resource(self, api_version: str, kind: str):
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        key = (api_version, kind)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.kube.resources.get(api_version=api_version, kind=kind)
+            except (ResourceNotFoundError, ValueError):
+                self._resources[key] = None
+        return self._resources[key]
+
+    def forget(self) -> None:
+        """Discovery again (after CRDs were created)."""
+        self._resources.clear()
+        self.kube.resources.invalidate_cache()
+
+    def create(self, data: dict, dry_run: bool = True) -> tuple[str, list[str], str]:
+        """(verdict, fields named, message) of creating ``data``."""
+        from kubernetes.client.exceptions import ApiException
+
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return "rejected", [], "no apiVersion/kind"
+        resource = self.resource(api_version, kind)
+        if resource is None:
+            return "unserved", [], f"the server does not serve {api_version} {kind}"
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        namespace = None
+        if resource.namespaced:
+            namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else "default"
+        params = {"query_params": [("fieldValidation", "Strict")]}
+        if dry_run:
+            params["dry_run"] = "All"
+        try:
+            resource.create(body=data, namespace=namespace, **params)
+        except ApiException as exc:
+            return _verdict(exc)
+        return "accepted", [], ""
+
+    def ensure_namespace(self, name: str) -> None:
+        from kubernetes.client.exceptions import ApiException
+
+        ns = self.resource("v1", "Namespace")
+        try:
+            ns.create(body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        sa = self.resource("v1", "ServiceAccount")
+        try:  # what the ServiceAccount controller would make (no controller manager here)
+            sa.create(body={"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}, namespace=name)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+
+    def wait_established(self, names: list[str]) -> None:
+        crds = self.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        deadline = time.monotonic() + ESTABLISHED_WAIT_S
+        pending = set(names)
+        while pending and time.monotonic() < deadline:
+            for name in sorted(pending):
+                conditions = crds.get(name=name).to_dict().get("status", {}).get("conditions") or []
+                if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
+                    pending.discard(name)
+            if pending:
+                time.sleep(0.2)
+        if pending:
+            raise RuntimeError(f"CRDs not established after {ESTABLISHED_WAIT_S} s: {sorted(pending)}")
+
+
+def _verdict(exc) -> tuple[str, list[str], str]:
+    try:
+        status = json.loads(exc.body)
+    except (TypeError, ValueError):
+        status = {}
+    message = status.get("message") or str(exc.reason)
+    reason = status.get("reason", "")
+    if exc.status == 409 and reason == "AlreadyExists":
+        return "accepted", [], "already exists (validated, then refused by storage)"
+    causes = (status.get("details") or {}).get("causes") or []
+    fields = [c.get("field", "") for c in causes if c.get("field")]
+    # strict decoding names unknown fields in the message only
+    fields += [f for f in _UNKNOWN_FIELD.findall(message) if f not in fields]
+    if exc.status in (400, 422):
+        return "rejected", fields, message
+    if exc.status == 404 and (status.get("details") or {}).get("kind") == "namespaces":
+        return "rejected", fields, message  # a namespace whose name is invalid was never created
+    if exc.status == 404:
+        return "unserved", fields, message
+    if exc.status == 403:
+        return "forbidden", fields, message
+    return f"error {exc.status}", fields, message
+
+
+def judge_online(server: Server, cases: list[Case]) -> None:
+    """Fill in the API server's verdict: CRDs and namespaces first, then every object."""
+    crds = [c for c in cases if c.data.get("kind") == "CustomResourceDefinition"]
+    created = []
+    for case in crds:
+        case.server, case.server_fields, case.server_message = server.create(case.data)
+        if case.server == "accepted":
+            real = _without_conversion_webhook(case.data)
+            verdict, _, message = server.create(real, dry_run=False)
+            if verdict == "accepted" and "already exists" not in message:
+                created.append(real["metadata"]["name"])
+    if created:
+        server.wait_established(created)
+        server.forget()
+    namespaces = set()
+    for case in cases:
+        meta = case.data.get("metadata") if isinstance(case.data.get("metadata"), dict) else {}
+        if isinstance(meta.get("namespace"), str) and meta["namespace"]:
+            namespaces.add(meta["namespace"])
+    for name in sorted(namespaces):
+        try:
+            server.ensure_namespace(name)
+        except Exception:  # an invalid namespace name: the objects in it are judged refused
+            pass
+    for case in cases:
+        if case.data.get("kind") != "CustomResourceDefinition":
+            case.server, case.server_fields, case.server_message = server.create(case.data)
+
+
+def _without_conversion_webhook(crd: dict) -> dict:
+    """The CRD, created for real without a conversion webhook (there is no webhook to call:
+    custom resources of any served version are then stored as they are)."""
+    spec = dict(crd.get("spec") or {})
+    if (spec.get("conversion") or {}).get("strategy") == "Webhook":
+        spec["conversion"] = {"strategy": "None"}
+    return {**crd, "spec": spec}
+
+
+def tally(cases: list[Case]) -> Counter:
+    return Counter((c.kubevet, c.server) for c in cases)
+
+
+def same_field(case: Case) -> bool | None:
+    """Whether kubevet names a field the API server names (one a prefix of the other);
+    None when the server names none (a decoding error says only "cannot be handled")."""
+    if not case.server_fields:
+        return None
+    ours = [_plain(f) for f in case.kubevet_fields if f]
+    return any(s == k or s.startswith(k + ".") or s.startswith(k + "[") or k.startswith(s) for s in map(_plain, case.server_fields) for k in ours)
+
+
+def _plain(path: str) -> str:
+    return path.removeprefix(".")
+
+
+def delete_crds(server: Server, cases: list[Case]) -> None:
+    """Remove the CRDs ``judge_online`` created, so that the next set starts clean."""
+    from kubernetes.client.exceptions import ApiException
+
+    crds = server.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    names = [c.data["metadata"]["name"] for c in cases if c.data.get("kind") == "CustomResourceDefinition" and c.server == "accepted"]
+    for name in names:
+        try:
+            crds.delete(name=name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    deadline = time.monotonic() + ESTABLISHED_WAIT_S
+    while names and time.monotonic() < deadline:
+        names = [n for n in names if _exists(crds, n)]
+        if names:
+            time.sleep(0.2)
+    server.forget()
+
+
+def _exists(crds, name: str) -> bool:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        crds.get(name=name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
