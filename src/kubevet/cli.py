@@ -402,7 +402,7 @@ def _report_errors(result, allow_no_objects: bool) -> None:
         print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
         for error in result.input_errors:
             print(f"  {error}", file=sys.stderr)
-    if result.objects == 0 and not allow_no_objects:
+    if result.objects == 0 and not result.empty_lists and not allow_no_objects:
         print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
 
 

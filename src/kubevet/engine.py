@@ -270,7 +270,10 @@ class Engine:
             elif item.__class__ is Problem:
                 found.extend(self._problem(item, result))  # type: ignore[arg-type]
             else:
-                result.skipped.append(item)  # type: ignore[arg-type]
+                if item.empty_list:  # type: ignore[union-attr]
+                    result.empty_lists += 1  # valid input holding nothing: not a skipped document
+                else:
+                    result.skipped.append(item)  # type: ignore[arg-type]
         return found
 
     def _suppressions(

@@ -157,6 +157,9 @@ class Skipped:
     file: str
     line: int
     reason: str
+    # a List with no items (``kubectl get -o json`` of nothing): valid input that holds no
+    # object, so a scan of only such Lists passes instead of finding "nothing to check"
+    empty_list: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "reason": self.reason}

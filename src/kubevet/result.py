@@ -89,6 +89,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     objects: int = 0
+    empty_lists: int = 0  # Lists without items: valid input holding no object
     sources: int = 0
     input_errors: list[InputError] = field(default_factory=list)
     suppressions: list = field(default_factory=list)  # suppress.ObjectSuppressions per annotated object
@@ -110,6 +111,7 @@ class ScanResult:
         self.findings.extend(other.findings)
         self.skipped.extend(other.skipped)
         self.objects += other.objects
+        self.empty_lists += other.empty_lists
         self.sources += other.sources
         self.input_errors.extend(other.input_errors)
         self.suppressions.extend(other.suppressions)
@@ -134,7 +136,8 @@ class ScanResult:
 
         2 when an input could not be read or parsed, a rule crashed, or (unless
         ``allow_no_objects``) no Kubernetes object was found: the scan did not check
-        everything it was given. Otherwise 1 when an unsuppressed finding is at or above
+        everything it was given (an empty List, as ``kubectl get -o json`` prints one,
+        is a valid input holding nothing, not nothing). Otherwise 1 when an unsuppressed finding is at or above
         ``fail_on`` (and not ``exit_zero``), else 0.
         """
         if self.input_errors:
@@ -143,7 +146,7 @@ class ScanResult:
         if self.crashes:
             n = len(self.crashes)
             return Verdict(EXIT_ERROR, f"{n} rule crash{'es' if n != 1 else ''} (internal error)")
-        if self.objects == 0 and not allow_no_objects:
+        if self.objects == 0 and not self.empty_lists and not allow_no_objects:
             return Verdict(EXIT_ERROR, "no Kubernetes objects found in the input; nothing was checked")
         level = _level(fail_on, self.fail_on)
         failing = self.failing(level)

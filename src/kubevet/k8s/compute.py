@@ -364,7 +364,11 @@ _DECIMAL = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10*
 
 def format_amount(resource: str, amount: Decimal) -> str:
     """An amount as a quantity people read: CPU in cores or millicores, bytes in the
-    largest unit that holds them exactly (Ki..Ei, then k..E), else in two decimals."""
+    largest unit that holds them exactly (Ki..Ei, then k..E), else in two decimals.
+    An amount too large for exact arithmetic (``1e400``: Decimal's 28 digits cannot divide
+    it) is written in scientific notation."""
+    if not amount.is_finite() or amount.adjusted() > 24:
+        return f"{amount:.3g}"
     if resource == "cpu" or resource == "pods":
         if amount == amount.to_integral_value():
             return str(int(amount))

@@ -49,11 +49,39 @@ def named_path(data: Any, path: Sequence) -> str:
 
 
 def _item_label(items: list, i: int, parent: Any) -> str:
-    label = _label(items[i], parent)
+    labels = _labels(items, parent)
+    label, occurrence = labels[i]
     if label is None:
         return f"[{i}]"
-    same = sum(1 for item in items[:i] if _label(item, parent) == label)
-    return f"[{label}#{same + 1}]" if same else f"[{label}]"
+    return f"[{label}#{occurrence}]" if occurrence > 1 else f"[{label}]"
+
+
+# the labels of the lists named last: the findings of one object are placed one after the
+# other, and 20,000 findings on one list of 20,000 items must not count duplicates 20,000
+# times over (quadratic). Each entry holds its list, so its id cannot be reused meanwhile.
+_LABELS: dict[tuple[int, Any], tuple[list, list[tuple[str | None, int]]]] = {}
+_LABELS_MAX = 16
+
+
+def _labels(items: list, parent: Any) -> list[tuple[str | None, int]]:
+    """(label, occurrence of that label so far, from 1) of every item of a list."""
+    key = (id(items), parent if isinstance(parent, (str, int)) else None)
+    hit = _LABELS.get(key)
+    if hit is not None and hit[0] is items and len(hit[1]) == len(items):
+        return hit[1]
+    seen: dict[str, int] = {}
+    out: list[tuple[str | None, int]] = []
+    for item in items:
+        label = _label(item, parent)
+        if label is None:
+            out.append((None, 0))
+        else:
+            seen[label] = seen.get(label, 0) + 1
+            out.append((label, seen[label]))
+    if len(_LABELS) >= _LABELS_MAX:
+        _LABELS.clear()
+    _LABELS[key] = (items, out)
+    return out
 
 
 def _label(item: Any, parent: Any) -> str | None:

@@ -15,6 +15,8 @@ def label_text(value: Any) -> str:
 
 def matches_map(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
     """A Service-style selector: every key=value must be among the labels."""
+    if not isinstance(selector, dict) or not isinstance(labels, dict):
+        return False
     for key, value in selector.items():
         if key not in labels or label_text(labels[key]) != label_text(value):
             return False
@@ -32,8 +34,11 @@ def matches(selector: Any, labels: Mapping[str, Any], empty_matches_all: bool = 
     """
     if not isinstance(selector, dict):
         return False
+    # a wrongly typed part is schema-invalid's finding; here it selects nothing, never crashes
     match_labels = selector.get("matchLabels") or {}
     expressions = selector.get("matchExpressions") or []
+    if not isinstance(match_labels, dict) or not isinstance(expressions, list):
+        return False
     if not match_labels and not expressions:
         return empty_matches_all
     if isinstance(match_labels, dict) and not matches_map(match_labels, labels):
@@ -48,7 +53,10 @@ def matches(selector: Any, labels: Mapping[str, Any], empty_matches_all: bool = 
 def _expression(expr: dict, labels: Mapping[str, Any]) -> bool:
     key = expr.get("key")
     op = expr.get("operator")
-    values = {label_text(v) for v in (expr.get("values") or [])}
+    values = expr.get("values") or []
+    if not isinstance(values, list) or not isinstance(key, str):
+        return False  # the API server cannot convert such a requirement: it selects nothing
+    values = {label_text(v) for v in values}
     if (op in ("In", "NotIn") and not values) or (op in ("Exists", "DoesNotExist") and values):
         return False  # an invalid requirement: Kubernetes cannot convert the selector
     present = key in labels

@@ -93,7 +93,7 @@ def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
     tree. Paths are relative to the object; call while ``doc.node`` is alive.
     """
     root = doc.node
-    if root is None:  # a JSON document is parsed without nodes: placed on demand instead
+    if root is None:  # no position tree (a document libyaml could not parse): placed on demand
         return {}
     for part in base:
         root = _child(root[2], part)

@@ -227,7 +227,12 @@ def _objects(source: Source, doc: Document, value: object, line: int) -> Iterato
     assert isinstance(value, dict)
     kind = value["kind"]
     items = value.get("items")
+    if kind.endswith("List") and items is None and "items" in value:
+        items = []  # `items: null`, as Go prints an empty slice it never made: no items
     if kind.endswith("List") and isinstance(items, list):
+        if not items:
+            yield Skipped(source.display, line + 1, f"an empty {kind}: no objects in it", empty_list=True)
+            return
         for i, item in enumerate(items):
             item_line = _line_of(doc, ("items", i)) if doc.node is not None else line + 1
             reason = _not_an_object(item, "the item")
@@ -339,7 +344,85 @@ def _json_float(text: str) -> object:
     try:
         return _json_number(float(text))
     except ValueError:
-        raise _NotJSON(f"{text} is out of the range of a float64", text) from None
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-4:]} (a number of {len(text):,} characters)"
+        raise _NotJSON(f"{shown} is out of the range of a float64", text) from None
+
+
+def _json_int(text: str) -> object:
+    # encoding/json decodes a number into interface{} as a float64: an integer beyond
+    # int64/uint64 is a float (as in YAML), and one of thousands of digits (beyond Python's
+    # int-string limit too) is out of the range of a float64
+    if len(text) <= 21:
+        value = int(text)
+        if -(1 << 63) <= value < (1 << 64):
+            return value
+    return _json_float(text)
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _replace_surrogates(value: object) -> object:
+    """Strings with a lone surrogate escape (``"\\ud800"``) as Go decodes them: U+FFFD.
+
+    Python's json keeps the lone surrogate, which no UTF-8 writer can encode, so every
+    report would fail while it is written."""
+    def fix(s: str) -> str:
+        return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace") if _SURROGATE.search(s) else s
+
+    if isinstance(value, str):
+        return fix(value)
+    stack = [value]
+    while stack:  # no recursion: the document may be deep
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in list(node):
+                item = node[key]
+                if isinstance(item, str):
+                    item = fix(item)
+                else:
+                    stack.append(item)
+                new_key = fix(key)
+                if new_key != key:
+                    del node[key]
+                node[new_key] = item
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                if isinstance(item, str):
+                    node[i] = fix(item)
+                else:
+                    stack.append(item)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_end(text: str, pos: int) -> int:
+    """Where the JSON value starting at ``pos`` ends (its brackets balanced, strings
+    skipped), for a document too deep for the decoder: the next one is still read."""
+    depth = 0
+    i, length = pos, len(text)
+    brackets = re.compile(r'["\[\]{}]')
+    string_end = re.compile(r'(?:[^"\\]|\\.)*"')
+    while i < length:
+        m = brackets.search(text, i)
+        if m is None:
+            return length
+        ch = m.group()
+        i = m.end()
+        if ch == '"':
+            s = string_end.match(text, i)
+            if s is None:
+                return length
+            i = s.end()
+        elif ch in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth <= 0:
+                return i
+    return length
 
 
 def _token_position(text: str, pos: int, token: str) -> tuple[int, int]:
@@ -369,8 +452,9 @@ def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
         return out
 
     decoder = json.JSONDecoder(
-        object_pairs_hook=pairs_hook, parse_constant=_json_constant, parse_float=_json_float
+        object_pairs_hook=pairs_hook, parse_constant=_json_constant, parse_float=_json_float, parse_int=_json_int
     )
+    surrogates = _LONE_SURROGATE.search(text) is not None
     pos = 1 if text.startswith("\ufeff") else 0  # a UTF-8 byte-order mark
     length = len(text)
     while True:
@@ -387,14 +471,23 @@ def _read_json(source: Source, data: bytes) -> Iterator[Loaded]:
         except _NotJSON as exc:
             yield Problem("yaml-syntax", f"JSON syntax error: {exc}", source.display, *_token_position(text, pos, exc.token))
             return
+        except RecursionError:
+            message = "JSON nested too deeply for kubevet to read (thousands of levels); refusing the document"
+            yield Problem("yaml-limit-exceeded", message, source.display, line + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+            duplicates.clear()
+            pos = _json_end(text, pos)
+            continue
+        if surrogates:
+            value = _replace_surrogates(value)
         byte_start = len(text[:pos].encode("utf-8"))
         byte_len = len(text[pos:end].encode("utf-8"))
         doc = Document(source, 0, line, byte_start, byte_len, json=True)
         if duplicates:
             yield from _json_duplicates(source, doc, duplicates)
             duplicates.clear()
-        if isinstance(value, dict) and isinstance(value.get("items"), list):
-            # a List: its items' lines come from the parser (JSON is YAML to libyaml)
+        if isinstance(value, dict):
+            # the position tree comes from the parser (JSON is YAML to libyaml): findings,
+            # and a List's items, are placed from it
             doc.node = _json_node(doc)
         yield from _objects(source, doc, value, line)
         doc.node = None

@@ -144,6 +144,8 @@ def _go_int(plain: str) -> int | None:
     if m is None:
         return None
     sign, digits = m.groups()
+    if len(digits) > 80:  # beyond even 64 binary digits and a prefix: not an int64 or uint64
+        return None  # (and int() of thousands of digits is refused by Python's int-string limit)
     low = digits[:2].lower()
     if low == "0x":
         value = int(digits[2:], 16)
@@ -381,7 +383,7 @@ class Converter:
     only to see the non-specific tag ``!``, which libyaml reports as no tag at all.
     """
 
-    __slots__ = ("duplicates", "_memo", "_count", "_expanded", "_data", "_lines")
+    __slots__ = ("duplicates", "_memo", "_count", "_expanded", "_data", "_lines", "_open")
 
     def __init__(self, with_aliases: bool, data: bytes | None = None) -> None:
         self.duplicates: list[tuple[int, int, str]] = []
@@ -390,6 +392,7 @@ class Converter:
         self._expanded = 0
         self._data = data if data is not None and b"!" in data else None
         self._lines: list[str] | None = None
+        self._open: set[int] = set()  # collections being converted (an alias to one is a cycle)
 
     def _nonspecific(self, node) -> bool:
         """Whether a scalar libyaml reports untagged was written with the tag ``!``.
@@ -466,6 +469,10 @@ class Converter:
                         limit=True,
                     )
                 return hit[0]
+            if id(node) in self._open:
+                # go-yaml: "anchor 'x' value contains itself"; JSON has no cycles
+                raise _error(node, "an alias refers to the anchor that contains it: the value would be infinite, and Kubernetes refuses it")
+            self._open.add(id(node))
             before = self._count
         # count this node and its children, scalars included, for the alias bound
         self._count += 1 + len(node.value)
@@ -478,6 +485,7 @@ class Converter:
             raise _error(node, f"unexpected YAML node {cls.__name__}")
         if memo is not None:
             memo[id(node)] = (value, self._count - before)
+            self._open.discard(id(node))
         return value
 
     def _mapping(self, node) -> dict:

@@ -109,7 +109,22 @@ class Catalog:
     # --- validating -----------------------------------------------------------------------
 
     def validate(self, obj, verdict: Verdict | None = None) -> list[tuple[str, tuple]]:
-        """SCH001 findings (message, path) for one object."""
+        """SCH001 findings (message, path) for one object.
+
+        An object nested deeper than the validator follows (jsonschema-rs stops at a few
+        hundred levels) is a finding of its own, not a crash that loses the check."""
+        try:
+            return self._validate(obj, verdict)
+        except (ValueError, RecursionError) as exc:
+            if not isinstance(exc, RecursionError) and "Recursion limit" not in str(exc):
+                raise
+            message = (
+                "the object is nested too deeply (hundreds of levels) for its schema to be checked; "
+                "no Kubernetes kind nests like this, and its fields were not validated"
+            )
+            return [(message, ())]
+
+    def _validate(self, obj, verdict: Verdict | None) -> list[tuple[str, tuple]]:
         verdict = verdict or self.verdict(obj)
         if verdict.state == "invalid":
             return [(verdict.message, ("apiVersion",))]

@@ -276,8 +276,8 @@ def prepare(value: Any, node: dict) -> Any:
         out = None
         for key, sub in value.items():
             child = props.get(key, additional)
-            if child is None:
-                continue
+            if not isinstance(child, dict):
+                continue  # no schema, or a malformed one (crd-rule-unchecked names it)
             if sub is None and child.get("nullable") is not True:
                 out = dict(value) if out is None else out
                 if "default" in child:

@@ -65,7 +65,9 @@ def describe(error) -> list[tuple[str, tuple]]:
     if name == "type":
         types = [t for t in kind.types if t != "null"] if isinstance(kind.types, list) else [kind.types]
         want = " or ".join(types) if types else "null"
-        return [(f"{where}: expected {want}, got {_type_name(value)} {_value(value)}".replace(" got null null", " got null"), path)]
+        # "got an integer 5", "got a string "x"", but "got a list", never "got a list a list"
+        got = _type_name(value) if value is None or isinstance(value, (dict, list)) else f"{_type_name(value)} {_value(value)}"
+        return [(f"{where}: expected {want}, got {got}", path)]
     if name == "enum":
         options = [o for o in kind.options if o not in (None, "")]
         shown = ", ".join(_value(o) for o in options[:12]) + (", ..." if len(options) > 12 else "")

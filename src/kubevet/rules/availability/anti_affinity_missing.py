@@ -166,7 +166,7 @@ def _selects_own_pods(term: dict, template: PodTemplate) -> bool:
         return False
     # mismatchLabelKeys adds "key notin (this pod's value)": it excludes the pod's own replicas
     mismatch = term.get("mismatchLabelKeys")
-    if isinstance(mismatch, list) and any(key in labels for key in mismatch):
+    if isinstance(mismatch, list) and any(isinstance(key, str) and key in labels for key in mismatch):
         return False
     namespaces = term.get("namespaces")
     if not namespaces or term.get("namespaceSelector") is not None:

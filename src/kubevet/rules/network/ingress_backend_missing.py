@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubevet.findings import Finding
+from kubevet.k8s.fields import dicts
 from kubevet.k8s.namespaces import keep_for_namespaces
 from kubevet.model import K8sObject
 from kubevet.rules._base import RuleContext, namespace_of, rule
@@ -149,7 +150,7 @@ def _backends(ingress: K8sObject) -> Iterator[tuple[tuple, str, tuple, Any, tupl
 
 def _port_problem(service: K8sObject, port: Any) -> str | None:
     """Why the Service has no such port; None when it has it (or no port is named)."""
-    ports = [p for p in service.spec.get("ports") or [] if isinstance(p, dict)]
+    ports = dicts(service.spec.get("ports"))
     if port is None or (service.spec.get("type") == "ExternalName" and not ports):
         return None
     field = "name" if isinstance(port, str) else "port"

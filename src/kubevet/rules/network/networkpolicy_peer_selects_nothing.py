@@ -3,6 +3,7 @@ from typing import Any
 
 from kubevet.findings import Finding
 from kubevet.k8s import selectors
+from kubevet.k8s.fields import as_list
 from kubevet.k8s.namespaces import NAME_LABEL, defined_namespaces, keep_for_namespaces
 from kubevet.rules._base import RuleContext, namespace_of, rule
 from kubevet.rules.network._common import (
@@ -207,6 +208,6 @@ def _pinned_names(selector: Any) -> list[str] | None:
     for expr in expressions:
         if not isinstance(expr, dict) or expr.get("key") != NAME_LABEL or expr.get("operator") != "In":
             return None
-        values = {selectors.label_text(v) for v in expr.get("values") or []}
+        values = {selectors.label_text(v) for v in as_list(expr.get("values"))}
         names = values if names is None else names & values
     return sorted(names) if names is not None else None

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubevet.findings import Finding
+from kubevet.k8s.fields import text
 from kubevet.k8s.workloads import PodTemplate, containers
 from kubevet.rules._base import WORKLOADS, RuleContext, namespace_of, rule
 from kubevet.rules.network._common import PodIndex, pod_index, service_selector
@@ -130,7 +131,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if selected is None:
                 selected = _selected(index, service)
-            protocol = port.get("protocol") or "TCP"
+            protocol = text(port.get("protocol")) or "TCP"
             declared = {p for t in selected for p in _named_ports(t)}
             if selected and (target, protocol) not in declared:
                 yield ctx.finding(service, _undeclared(target, protocol, declared), path)
@@ -164,7 +165,7 @@ def _named_ports(template: PodTemplate) -> Iterator[tuple[str, str]]:
         if c.long_running:
             for p in c.ports:
                 if isinstance(p.get("name"), str):
-                    yield p["name"], p.get("protocol") or "TCP"
+                    yield p["name"], text(p.get("protocol")) or "TCP"
 
 
 def _undeclared(target: str, protocol: str, declared: set[tuple[str, str]]) -> str:

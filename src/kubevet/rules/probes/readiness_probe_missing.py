@@ -158,7 +158,7 @@ def _service_traffic(ctx: RuleContext, template: PodTemplate, candidates: list[C
     A port that another container declares goes to that container; a named targetPort
     that no container declares reaches nobody.
     """
-    declared = {p.get("containerPort") for c in candidates for p in c.ports}
+    declared = {n for c in candidates for p in c.ports if isinstance(n := p.get("containerPort"), (int, str))}
     for svc in services_selecting(ctx, template):
         spec = svc.spec
         if spec.get("type") == "ExternalName" or spec.get("publishNotReadyAddresses") is True:

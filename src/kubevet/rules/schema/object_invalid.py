@@ -118,7 +118,11 @@ def check(obj, ctx):
       Deployments, ReplicaSets, DaemonSets, StatefulSets and ReplicationControllers,
       and `OnFailure` or `Never` for Jobs and CronJobs.
     - Deployments (ValidateDeploymentStrategy): no `rollingUpdate` with the `Recreate`
-      strategy; `maxSurge` and `maxUnavailable` not both 0.
+      strategy; `maxSurge` and `maxUnavailable` not both 0, each a number of pods that
+      is not negative or a percentage (`25%`, not `-5%` or `%`), `maxUnavailable` at
+      most 100%.
+    - workloads: `spec: null` or `template: null` (and a CronJob's `jobTemplate: null`),
+      which the API server decodes as empty, without the pod template it requires.
     - Services (ValidateService): at least one port unless headless or ExternalName;
       ports 1-65535, named when there are several, with
       unique names (`targetPort` values are `service-target-port-undeclared`'s); no `nodePort`
@@ -205,6 +209,7 @@ def check(obj, ctx):
       are not in the schemas); kube-score checks some names.
     """
     yield from _metadata(obj, ctx)
+    yield from _null_parts(obj)
     template = ctx.pod_template(obj)
     if template is not None:
         yield from _pod(obj, template)
@@ -235,6 +240,29 @@ def check(obj, ctx):
             storage = [v for v in versions if isinstance(v, dict) and v.get("storage") is True]
             if len(storage) != 1:
                 yield Finding(f"spec.versions must have exactly one version marked as storage version (it has {len(storage)})", ("spec", "versions"))
+
+
+# where each workload kind keeps what the API server requires of it
+_REQUIRED_PARTS = {
+    **{identity: (("spec",), ("spec", "template")) for identity in _TEMPLATE_ALWAYS},
+    ("batch", "Job"): (("spec",), ("spec", "template")),
+    ("batch", "CronJob"): (("spec",), ("spec", "jobTemplate"), ("spec", "jobTemplate", "spec"), ("spec", "jobTemplate", "spec", "template")),
+}
+
+
+def _null_parts(obj):
+    """``spec: null`` or ``template: null``: the API server decodes null as an empty value,
+    which lacks what it requires (a pod template, its containers), and rejects the object;
+    the schema alone accepts null for any field."""
+    node = obj.data
+    for path in _REQUIRED_PARTS.get((obj.group, obj.kind), ()):
+        parent = node
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent and parent[path[-1]] is None:
+            where = ".".join(path)
+            yield Finding(f"{where} is null: the API server reads it as empty, without the pod template it requires, and rejects the {obj.kind}", path)
+            return
 
 
 def _metadata(obj, ctx):
@@ -359,6 +387,28 @@ def _deployment(spec):
         yield Finding("spec.strategy.rollingUpdate may not be set when the strategy type is Recreate", ("spec", "strategy", "rollingUpdate"))
     elif isinstance(rolling, dict) and _zero(rolling.get("maxSurge")) and _zero(rolling.get("maxUnavailable")):
         yield Finding("maxUnavailable and maxSurge cannot both be 0: the rollout could never make progress", ("spec", "strategy", "rollingUpdate", "maxUnavailable"))
+    if isinstance(rolling, dict):
+        for key in ("maxSurge", "maxUnavailable"):
+            problem = _int_or_percent_problem(rolling.get(key), at_most_100=key == "maxUnavailable")
+            if problem:
+                yield Finding(f"spec.strategy.rollingUpdate.{key} {problem}", ("spec", "strategy", "rollingUpdate", key))
+
+
+_PERCENT = re.compile(r"[0-9]+%\Z")
+
+
+def _int_or_percent_problem(value, at_most_100: bool) -> str | None:
+    """ValidatePositiveIntOrPercent (and IsNotMoreThan100Percent for maxUnavailable)."""
+    if isinstance(value, bool) or value is None:
+        return None  # a wrong type is schema-invalid's
+    if isinstance(value, int):
+        return f"must not be negative (it is {value})" if value < 0 else None
+    if isinstance(value, str):
+        if not _PERCENT.match(value):
+            return f"must be a number of pods or a percentage such as 25% (it is {value!r})"
+        if at_most_100 and int(value[:-1]) > 100:
+            return f"must not be more than 100% (it is {value})"
+    return None
 
 
 _BINDINGS = {("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding")}
