@@ -10,6 +10,8 @@ what the log line and the metrics say about it. Shapes follow the Kubernetes API
   the other warnings and errors go to ``response.warnings``, which kubectl prints.
 - UPDATE: a finding the old object already had is a warning, not a denial, unless
   ``serve.existing-findings: deny``.
+- An object made by a controller (an ownerReference with ``controller: true``: the Pods of
+  a ReplicaSet) gets warnings only: its owner was judged when it was admitted.
 - Modes per namespace: ``enforce``, ``warn`` (everything becomes a warning), ``off``.
 - Sub-resources (status, scale ...) and kinds no rule judges are allowed at once.
 - DELETE goes through the deletion guard; CONNECT is allowed.
