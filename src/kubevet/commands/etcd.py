@@ -27,8 +27,8 @@ def _connection_flags() -> argparse.ArgumentParser:
     g.add_argument("--command-timeout", help="timeout of each request (default 5s)")
     t = p.add_argument_group("thresholds (see docs/etcd.md)")
     t.add_argument("--defrag-min-free", default="100Mi", help="free bytes that make defragmentation worth it (100Mi)")
-    t.add_argument("--defrag-min-free-percent", type=float, default=45.0,
-                   help="and the free share of the file, in percent (45)")
+    t.add_argument("--defrag-min-free-percent", type=float, default=50.0,
+                   help="and the free share of the file, in percent (50)")
     t.add_argument("--quota-warn-percent", type=float, default=80.0, help="warn when the DB reaches this share of the quota (80)")
     t.add_argument("--max-commit-p99", default="25ms", help="backend commit p99 above which to warn (25ms)")
     t.add_argument("--max-fsync-p99", default="10ms", help="WAL fsync p99 above which to warn (10ms)")
@@ -57,7 +57,7 @@ def register(sub) -> None:
     d.add_argument("--keep-revisions", type=int, default=0, help="revisions of history --compact keeps (default 0)")
     d.add_argument("--disarm-nospace", action="store_true",
                    help="clear a NOSPACE alarm once every member is defragmented and below the quota")
-    d.add_argument("--pause", default="5s", help="pause between members (default 5s)")
+    d.add_argument("--pause", default="60s", help="pause between members (default 60s)")
     d.add_argument("--catchup-timeout", default="60s",
                    help="how long a member may take to be healthy and caught up again (default 60s)")
     d.add_argument("--defrag-timeout", default="5m", help="timeout of one member's defragmentation (default 5m)")

@@ -36,7 +36,7 @@ class Options:
     compact: bool = False
     keep_revisions: int = 0
     disarm_nospace: bool = False
-    pause: float = 5.0  # seconds between members
+    pause: float = 60.0  # seconds between members
     catchup_timeout: float = 60.0  # seconds for a member to be healthy and caught up again
     lock_ttl: int = 60
     allow_quorum_loss: bool = False  # a 1-member cluster stops serving while it defragments

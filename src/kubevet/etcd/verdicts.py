@@ -19,7 +19,7 @@ class Thresholds:
     # defragmentation is worth it when the free pages are at least this many bytes AND this
     # share of the file (both: a small DB at 60% free is not worth blocking a member for)
     defrag_min_free_bytes: int = 100 * 1024 * 1024
-    defrag_min_free_ratio: float = 0.45
+    defrag_min_free_ratio: float = 0.50
     # the backend quota (--quota-backend-bytes, 2 GiB by default): warn from this share
     quota_warn_ratio: float = 0.80
     # etcd's hardware guide: p99 of WAL fsync under 10 ms, of backend commit under 25 ms
