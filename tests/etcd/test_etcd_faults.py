@@ -107,7 +107,7 @@ class Garbage(http.server.BaseHTTPRequestHandler):
 
     def answer(self):
         if self.mode == "silent":  # accepts, never answers: the per-request timeout ends it
-            time.sleep(5)
+            time.sleep(2.5)
             return
         if self.mode == "truncated":
             body = b'{"header":{"member_id":"1"},"version":"3.4.23","dbSize":"'
