@@ -29,6 +29,9 @@ Loaded = K8sObject | Problem | Skipped
 
 def read_source(source: Source, json_hint: bool = False) -> Iterator[Loaded]:
     """Yield the objects of a source, and a Problem or Skipped for what is not one."""
+    if source.__class__ is SourcePart:
+        yield from _read_part(source)  # type: ignore[arg-type]
+        return
     try:
         if source.data is not None:
             chunks: Iterator[bytes] = iter((source.data,))
@@ -84,10 +87,83 @@ def _read_chunks(source: Source, chunks: Iterator[bytes], json_hint: bool) -> It
     yield from _read_yaml_stream(source, first, chunks)
 
 
-def _read_yaml_stream(source: Source, first: bytes, chunks: Iterator[bytes]) -> Iterator[Loaded]:
+class SourcePart(Source):
+    """Some whole documents of a large YAML file: bytes ``start`` to ``end``, the first of
+    them on line ``first_line`` (0-based). Several processes can then share one file;
+    documents, lines and offsets are the file's own, so findings read as for the whole."""
+
+    __slots__ = ("whole", "start", "end", "first_line")
+
+    def __init__(self, whole: Source, start: int, end: int, first_line: int) -> None:
+        super().__init__(whole.path, whole.display, whole.data, whole.walked)
+        self.origin_of = whole.origin_of
+        self.whole, self.start, self.end, self.first_line = whole, start, end, first_line
+
+    def namespace_from_release(self, line: int) -> bool:
+        return self.whole.namespace_from_release(line)
+
+    def __repr__(self) -> str:
+        return f"SourcePart({self.display!r}, {self.start}, {self.end})"
+
+
+def split_source(source: Source, pieces: int, data: bytes | None = None) -> list[Source]:
+    """The source cut at document markers into about ``pieces`` parts of similar size, or
+    the source alone when it is not a plain YAML stream (JSON, UTF-16, directives, binary:
+    those are read whole) or has too few documents."""
+    if pieces < 2 or source.__class__ is not Source:
+        return [source]
+    if data is None:
+        data = source.data
+    if data is None:
+        try:
+            with open(source.path or "", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return [source]
+    head = data[:_BINARY_SNIFF]
+    stripped = head.lstrip(b" \t\r\n")
+    if (
+        head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8))
+        or b"\x00" in head
+        or stripped.startswith((b"{", b"["))
+        or data.startswith(b"%")
+        or b"\n%" in data
+    ):
+        return [source]
+    cuts = [0]
+    step = len(data) / pieces
+    for pos, marker in _markers(data, 1, len(data)):
+        # a part starts with "---"; after "...", the next document starts a line later
+        if marker == b"---" and pos >= step * len(cuts):
+            cuts.append(pos)
+            if len(cuts) == pieces:
+                break
+    if len(cuts) < 2:
+        return [source]
+    bounds = [*cuts, len(data)]
+    parts: list[Source] = []
+    line = 0
+    for a, b in zip(bounds, bounds[1:]):
+        parts.append(SourcePart(source, a, b, line))
+        line += data.count(b"\n", a, b)
+    return parts
+
+
+def _read_part(part: SourcePart) -> Iterator[Loaded]:
+    try:
+        data = part.read_range(part.start, part.end - part.start)
+    except OSError as exc:
+        yield Problem("file-unreadable", f"cannot read: {exc.strerror or exc}", part.display, 0)
+        return
+    yield from _read_yaml_stream(part, data, iter(()), part.start, part.first_line)
+
+
+def _read_yaml_stream(
+    source: Source, first: bytes, chunks: Iterator[bytes], offset: int = 0, line: int = 0
+) -> Iterator[Loaded]:
     buf = first
-    buf_offset = 0  # offset of buf[0] in the source
-    buf_line = 0  # line number of buf[0] (0-based)
+    buf_offset = offset  # offset of buf[0] in the source
+    buf_line = line  # line number of buf[0] (0-based)
     searched = 1  # buf has no marker to cut at before this index (buf[0] starts a document)
     parts: list[bytes] = []  # chunks read but not yet added to buf
     waiting = 0  # their size
