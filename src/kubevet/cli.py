@@ -428,9 +428,9 @@ def _jobs(requested: int, inputs) -> int:
         return requested
     if requested < 0:
         raise UsageError("--jobs must be 1 or more")
-    if len(inputs.sources) < 2 or inputs.size < PARALLEL_THRESHOLD:
+    if inputs.size < PARALLEL_THRESHOLD:
         return 1
-    return min(os.cpu_count() or 1, len(inputs.sources))
+    return os.cpu_count() or 1  # a single large file is cut into parts for the workers
 
 
 def _kube_version_note(config) -> None:

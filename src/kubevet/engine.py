@@ -20,7 +20,7 @@ from kubevet.findings import Finding
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, sketch
-from kubevet.loading.reader import read_source
+from kubevet.loading.reader import SourcePart, read_source, split_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.result import INPUT_ERRORS, InputError, RuleCrash, ScanResult, summary
 from kubevet.rules import all_rules, lookup
@@ -146,8 +146,9 @@ class Engine:
         context_part = self._scan_sources([(-1, s) for s in context], context=True)
         for obj in context_objects:
             self._keep_context(obj, context_part.retained, -1)
-        if jobs > 1 and len(sources) > 1 and _can_fork():
-            parts = self._scan_parallel(sources, jobs)
+        work = _shares_of(sources, jobs) if jobs > 1 and _can_fork() else []
+        if len(work) > 1:
+            parts = self._scan_parallel(work, jobs)
         else:
             parts = [self._scan_sources(list(enumerate(sources)))]
         objects = list(objects)
@@ -187,19 +188,20 @@ class Engine:
     def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _Part:
         part = _Part(ScanResult(), [])
         for order, source in numbered:
-            part.result.sources += 1
+            if source.__class__ is not SourcePart or source.start == 0:  # type: ignore[attr-defined]
+                part.result.sources += 1  # a source cut in parts counts once
             kept: list[K8sObject] = []
             part.result.findings.extend(self._scan_source(source, part.result, kept, context))
             part.retained.extend((order, obj) for obj in kept)
         return part
 
-    def _scan_parallel(self, sources: list[Source], jobs: int) -> list[_Part]:
-        """Share sources out by size among forked workers; each returns a _Part."""
+    def _scan_parallel(self, work: list[tuple[int, Source]], jobs: int) -> list[_Part]:
+        """Share (order, source) pairs out by size among forked workers; each returns a _Part."""
         import multiprocessing
 
         shares: list[list[tuple[int, Source]]] = [[] for _ in range(jobs)]
         loads = [0] * jobs
-        for order, source in sorted(enumerate(sources), key=lambda s: -_size(s[1])):
+        for order, source in sorted(work, key=lambda s: -_size(s[1])):
             i = loads.index(min(loads))
             shares[i].append((order, source))
             loads[i] += _size(source)
@@ -474,12 +476,33 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def _shares_of(sources: list[Source], jobs: int) -> list[tuple[int, Source]]:
+    """The sources numbered in order, those too big to balance among ``jobs`` workers cut
+    into parts at their document markers (reader.split_source), so that one large file
+    is not one process's work. Parts keep their source's number: objects and findings come
+    back in the source's order."""
+    fair = input_size(sources) / jobs
+    work: list[tuple[int, Source]] = []
+    for order, source in enumerate(sources):
+        size = _size(source)
+        if size > fair * 0.75 and size >= _SPLIT_MIN:
+            work.extend((order, part) for part in split_source(source, max(2, round(size / (fair / 2)))))
+        else:
+            work.append((order, source))
+    return work
+
+
+_SPLIT_MIN = 1 << 20  # a smaller file is not worth reading twice to cut
+
+
 def input_size(sources: list[Source]) -> int:
     """Bytes of input the sources hold (files by their size on disk)."""
     return sum(_size(s) for s in sources)
 
 
 def _size(source: Source) -> int:
+    if source.__class__ is SourcePart:
+        return source.end - source.start  # type: ignore[attr-defined]
     if source.data is not None:
         return len(source.data)
     try:
