@@ -32,7 +32,7 @@ def pdb(ix: Index):
                     detail=f"{len(evidence)} refused evictions" if len(evidence) > 1 else "an eviction refused")
 
 
-@diagnosis(name="mass-deletion", rules=("RBC001", "RBC003", "RBC002"),
+@diagnosis(name="mass-deletion", rules=("SHL001", "SHL002", "SHL003", "RBC001", "RBC003", "RBC002"),
            fix_field="command")
 def mass_deletion(ix: Index):
     """Many objects of several kinds were deleted within minutes: a runaway cleanup.
