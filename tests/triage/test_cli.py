@@ -100,3 +100,28 @@ def test_namespace_option_names_events_listed_without_one(run_cli):
     r = json.loads(run_cli("triage", str(DATA / "events-wide.txt"), "--at", AT, "-n", "web", "-f", "json").out)
     pods = {o["namespace"] for d in r["diagnoses"] for o in d["objects"] if o["kind"] == "Pod"}
     assert pods == {"web"}
+
+
+def test_manifests_from_a_helm_chart_link_to_the_template(run_cli, tmp_path):
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 3\n")
+    (chart / "templates" / "catalog.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: catalog\n  namespace: shop\nspec:\n"
+        "  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: catalog}\n  template:\n"
+        "    metadata:\n      labels: {app: catalog}\n    spec:\n      containers:\n        - name: catalog\n"
+        "          image: registry.example.com/shop/catalog:1.0.0\n")
+    r = json.loads(run_cli("triage", *INCIDENT, "--at", AT, "-f", "json", "--manifests", str(chart)).out)
+    oom = next(d for d in r["diagnoses"] if d["name"] == "node-oom")
+    link = oom["manifests"][0]
+    assert link["object"] == "Deployment shop/catalog"
+    assert {(f["code"], f["file"].rsplit("/", 2)[-2:] == ["templates", "catalog.yaml"]) for f in link["findings"]} \
+        >= {("RES003", True)}
+
+
+def test_manifests_that_cannot_be_read_are_reported(run_cli, tmp_path):
+    r = json.loads(run_cli("triage", *INCIDENT, "--at", AT, "-f", "json", "--manifests",
+                           str(tmp_path / "nowhere")).out)
+    assert any("nowhere" in e for e in r["manifestErrors"])
+    assert all(d["manifests"] == [] for d in r["diagnoses"])

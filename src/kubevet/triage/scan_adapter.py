@@ -1,8 +1,7 @@
 """The one place triage calls the scanner: findings of the manifests, and their objects' lines.
 
-Findings come from the library API (``kubevet.api.scan_paths``) when it is there, and from
-the engine otherwise; the objects are read with kubevet's loader so that each container
-field the fixes change has its line.
+Findings come from the library API (``kubevet.api``); the objects are read with kubevet's
+loader so that each container field the fixes change has its line.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from kubevet.k8s.workloads import Workloads, containers
 from kubevet.loading.positions import PositionIndex
 from kubevet.loading.reader import read_source
-from kubevet.model import K8sObject, Problem
+from kubevet.model import K8sObject
 from kubevet.triage.manifests import ManifestObject, Manifests
 
 FIELDS = ("resources", "livenessProbe", "readinessProbe", "startupProbe", "image", "command", "args")
@@ -18,21 +17,28 @@ SPEC_FIELDS = ("volumes", "tolerations", "affinity", "topologySpreadConstraints"
 
 
 def scan(paths: list[str]) -> Manifests:
-    from kubevet.loading.discover import discover
+    """Scan the paths as ``kubevet scan`` does (the nearest .kubevet.yaml applies) and read
+    their objects once more for the lines of the fields the fixes change."""
+    from kubevet import api
+    from kubevet.errors import KubevetError
 
-    sources, problems = discover(paths)
-    findings = _findings(paths, sources, problems)
-    errors = [f"{p.file}:{p.line}: {p.message}" for p in problems]
+    errors: list[str] = []
+    try:
+        config = api.load_config()
+    except KubevetError as exc:
+        errors.append(f"configuration: {exc}; kubevet's defaults used")
+        config = api.load_config(no_config=True)
+    inputs = api.discover(paths, exclude=config.exclude)
+    result = api.scan_inputs(inputs, config=config)
+    errors += [f"{e.file}:{e.line}: {e.message}" for e in result.input_errors]
     objects: list[ManifestObject] = []
     workloads = Workloads()
     positions = PositionIndex()
-    for source in sources:
+    for source in inputs.sources:
         for item in read_source(source):
-            if isinstance(item, Problem):
-                errors.append(f"{item.file}:{item.line}: {item.message}")
-            elif isinstance(item, K8sObject) and item.name:
+            if isinstance(item, K8sObject) and item.name:
                 objects.append(_object(item, workloads, positions))
-    return Manifests(objects, findings, errors)
+    return Manifests(objects, list(result.findings), errors)
 
 
 def _object(obj: K8sObject, workloads: Workloads, positions: PositionIndex) -> ManifestObject:
@@ -68,22 +74,3 @@ def _dotted(path: tuple, data: dict) -> str:
             out += ("." if out else "") + p
             node = node.get(p, {}) if isinstance(node, dict) else {}
     return out if written else f"{out} (not set)"
-
-
-def _findings(paths: list[str], sources, problems) -> list:
-    try:
-        from kubevet import api  # the library API, once it is there
-    except ImportError:
-        api = None
-    if api is not None and hasattr(api, "scan_paths"):
-        return list(api.scan_paths(paths, config=api.load_config()).findings)
-    from kubevet.engine import Engine
-
-    return Engine(_config()).scan(sources, problems).findings
-
-
-def _config():
-    """The configuration kubevet scan would use here (the nearest .kubevet.yaml)."""
-    from kubevet import config_file
-
-    return config_file.load(None)[0]
