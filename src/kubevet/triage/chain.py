@@ -8,10 +8,10 @@ before the effect ended (when both have times).
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from kubevet.triage.diagnoses import Diagnosis
+from kubevet.triage.model import workload
 
 SLACK = timedelta(minutes=1)
 LINKS = (
@@ -38,12 +38,6 @@ LINKS = (
     ("image-pull-failed", "crash-loop", "pod"),
     ("hpa-missing-requests", "scheduling-insufficient-resources", "never"),
 )
-_HASHED = re.compile(r"^(.*)-[a-z0-9]{6,10}-[a-z0-9]{5}$|^(.*)-[a-z0-9]{5}$|^(.*)-\d+$")
-
-
-def workload(pod: str) -> str:
-    m = _HASHED.match(pod)
-    return next((g for g in m.groups() if g), pod) if m else pod
 
 
 def related(cause: Diagnosis, effect: Diagnosis, relation: str) -> bool:
@@ -75,10 +69,17 @@ def link(diagnoses: list[Diagnosis]) -> None:
     for d in diagnoses:
         by_name.setdefault(d.name, []).append(d)
     pairs = []
+    seen: set[tuple[int, int]] = set()
     for cause_name, effect_name, relation in LINKS:
-        for cause in by_name.get(cause_name, ()):
-            for effect in by_name.get(effect_name, ()):
-                if cause is not effect and related(cause, effect, relation) and (cause, effect) not in pairs:
+        causes, effects = by_name.get(cause_name, ()), by_name.get(effect_name, ())
+        if not causes or not effects:
+            continue
+        index = _index(effects, relation)
+        for cause in causes:
+            for effect in _candidates(cause, relation, index, effects):
+                key = (id(cause), id(effect))
+                if cause is not effect and key not in seen and related(cause, effect, relation):
+                    seen.add(key)
                     pairs.append((cause, effect))
 
     def when(d: Diagnosis, depth: int = 0):
@@ -94,6 +95,36 @@ def link(diagnoses: list[Diagnosis]) -> None:
     for cause, effect in pairs:
         cause.effects.append(effect.id)
         effect.causes.append(cause.id)
+
+
+def _keys(d: Diagnosis, relation: str) -> set[str]:
+    """What a relation compares: the nodes, the pods or the workloads of a diagnosis."""
+    if relation.startswith("node"):
+        return d.nodes
+    if relation == "pod":
+        return {p.name for p in d.pods}
+    if relation == "workload":
+        return {workload(o.name) for o in d.found.objects}
+    return set()
+
+
+def _index(effects, relation: str) -> dict[str, list[Diagnosis]]:
+    index: dict[str, list[Diagnosis]] = {}
+    for e in effects:
+        for k in _keys(e, relation):
+            index.setdefault(k, []).append(e)
+    return index
+
+
+def _candidates(cause: Diagnosis, relation: str, index: dict[str, list[Diagnosis]], effects) -> list[Diagnosis]:
+    """The effects that share a key with the cause (every effect for ``any``), each once."""
+    if relation in ("any", "never"):
+        return list(effects)
+    found: dict[int, Diagnosis] = {}
+    for k in _keys(cause, relation):
+        for e in index.get(k, ()):
+            found[id(e)] = e
+    return list(found.values())
 
 
 def downstream(d: Diagnosis, by_id: dict[str, Diagnosis]) -> set[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 
@@ -52,6 +54,16 @@ CLUSTER_SCOPED = frozenset({"Node", "Namespace", "PersistentVolume", "ClusterRol
                             "StorageClass", "PriorityClass", "CustomResourceDefinition"})
 
 
+_HASHED = re.compile(r"^(.*)-[a-z0-9]{6,10}-[a-z0-9]{5}$|^(.*)-[a-z0-9]{5}$|^(.*)-\d+$")
+
+
+def workload(pod: str) -> str:
+    """The workload a pod's name comes from: web-7d9f8b6c5d-x2x9k, web-x2x9k and web-0 -> web."""
+    m = _HASHED.match(pod)
+    return next((g for g in m.groups() if g), pod) if m else pod
+
+
+@lru_cache(maxsize=65536)
 def obj(kind: str, namespace: str | None, name: str) -> Obj:
     """An Obj with the kind's proper name; cluster-scoped kinds lose the namespace
     (``kubectl get events -A`` prints a node's events in namespace default)."""

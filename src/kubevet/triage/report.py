@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from kubevet.triage import chain
 from kubevet.triage.diagnoses import Diagnosis
 from kubevet.triage.model import Signal
 from kubevet.triage.run import Triage
@@ -13,6 +14,7 @@ from kubevet.triage.times import fmt
 SCHEMA_VERSION = 1
 TEXT_TIMELINE = 40
 TEXT_UNPARSED = 20
+TEXT_DIAGNOSES = 40
 
 
 @lru_cache(maxsize=None)
@@ -93,9 +95,14 @@ def _short(text: str, n: int = 160) -> str:
 
 def text(t: Triage) -> str:
     lines = [headline(t), ""]
-    others = [r for r in t.roots[1:]]
+    others: dict[str, list[Diagnosis]] = {}
+    for r in t.roots[1:]:
+        others.setdefault(r.name, []).append(r)
     if others:
-        lines.append("Other causes: " + "; ".join(f"{r.kind.title} ({r.id})" for r in others))
+        shown = [f"{ds[0].name} ({', '.join(d.id for d in ds[:3])}{f' and {len(ds) - 3} more' if len(ds) > 3 else ''})"
+                 for ds in list(others.values())[:8]]
+        more = f"; and {len(others) - 8} more kinds" if len(others) > 8 else ""
+        lines.append("Other causes: " + "; ".join(shown) + more)
         lines.append("")
     if t.diagnoses:
         tl = timeline(t)
@@ -107,10 +114,32 @@ def text(t: Triage) -> str:
             lines.append(f"  ... {len(tl) - TEXT_TIMELINE} more (all in --format json)")
         lines.append("")
         lines.append("Diagnoses:")
-        for d in t.diagnoses:
+        shown = _text_order(t)[:TEXT_DIAGNOSES]
+        for d in shown:
             lines.extend(_diagnosis_text(d))
+        if len(t.diagnoses) > len(shown):
+            rest: dict[str, int] = {}
+            for d in t.diagnoses:
+                if d not in shown:
+                    rest[d.name] = rest.get(d.name, 0) + 1
+            lines.append(f"... {len(t.diagnoses) - len(shown)} more diagnoses (all in --format json): "
+                         + ", ".join(f"{n} {name}" for name, n in sorted(rest.items(), key=lambda kv: -kv[1])))
+            lines.append("")
     lines.extend(_read_text(t))
     return "\n".join(lines) + "\n"
+
+
+def _text_order(t: Triage) -> list[Diagnosis]:
+    """The root causes and what they explain first, then the rest, each part in timeline order."""
+    if len(t.diagnoses) <= TEXT_DIAGNOSES:
+        return list(t.diagnoses)
+    by_id = {d.id: d for d in t.diagnoses}
+    first: set[str] = set()
+    for r in t.roots:
+        if r.effects:
+            first.add(r.id)
+            first.update(chain.downstream(r, by_id))
+    return [d for d in t.diagnoses if d.id in first] + [d for d in t.diagnoses if d.id not in first]
 
 
 def _diagnosis_text(d: Diagnosis) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _AGE = re.compile(r"(?:(\d+)y)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
 AGE = r"(?:\d+[ydhms])+|<unknown>|<invalid>"
@@ -16,6 +17,7 @@ SERIES = re.compile(rf"(?P<last>{AGE})(?:\s*\(x(?P<count>\d+) over (?P<first>{AG
 _UNITS = (365 * 86400, 86400, 3600, 60, 1)
 
 
+@lru_cache(maxsize=4096)
 def age_seconds(text: str) -> int | None:
     """``5m2s`` -> 302; ``<unknown>`` or not an age -> None."""
     text = text.strip()
@@ -38,12 +40,22 @@ def ago(text: str, at: datetime) -> datetime | None:
 
 def series(text: str, at: datetime) -> tuple[datetime | None, datetime | None, int] | None:
     """``3m (x14 over 10m)`` -> (first, last, 14); a bare age -> (last, last, 1); else None."""
+    parsed = _series(text)
+    if parsed is None:
+        return None
+    first, last, count = parsed
+    return (None if first is None else at - timedelta(seconds=first),
+            None if last is None else at - timedelta(seconds=last), count)
+
+
+@lru_cache(maxsize=8192)
+def _series(text: str) -> tuple[int | None, int | None, int] | None:
     m = SERIES.match(" ".join(text.split()))
     if not m:
         return None
-    last = ago(m.group("last"), at)
+    last = age_seconds(m.group("last"))
     if m.group("count"):
-        return ago(m.group("first"), at), last, int(m.group("count"))
+        return age_seconds(m.group("first")), last, int(m.group("count"))
     return last, last, 1
 
 

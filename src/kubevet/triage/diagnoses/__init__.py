@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from kubevet.triage.model import Obj, Signal
+from kubevet.triage.model import Obj, Signal, workload
 
 CONFIDENCE = ("high", "medium", "low")
 
@@ -71,21 +71,21 @@ class Diagnosis:
     def name(self) -> str:
         return self.kind.name
 
-    @property
+    @cached_property
     def start(self) -> datetime | None:
         ts = [s.start for s in self.found.evidence if s.start]
         return min(ts) if ts else None
 
-    @property
+    @cached_property
     def end(self) -> datetime | None:
         ts = [s.time for s in self.found.evidence if s.time]
         return max(ts) if ts else None
 
-    @property
+    @cached_property
     def pods(self) -> set[Obj]:
         return {o for o in self.found.objects if o.kind == "Pod"}
 
-    @property
+    @cached_property
     def nodes(self) -> set[str]:
         out = {o.name for o in self.found.objects if o.kind == "Node"}
         if self.found.node:
@@ -174,6 +174,38 @@ def objects(signals: Iterable[Signal]) -> list[Obj]:
 
 
 def find_all(ix: Index) -> Iterator[tuple[Kind, Found]]:
+    """Every case of every diagnosis; per-pod cases of one workload are merged into one."""
     for kind in all_kinds():
-        for found in kind.find(ix):
-            yield kind, found
+        yield from ((kind, f) for f in per_workload(list(kind.find(ix))))
+
+
+def per_workload(founds: list[Found]) -> list[Found]:
+    """Cases about pods of the same workload (web-7d9f8b6c5d-x2x9k, web-7d9f8b6c5d-m4p7q) as one
+    case: 40 replicas in a liveness loop are one diagnosis with 40 pods, not 40 diagnoses."""
+    groups: dict[tuple, list[Found]] = {}
+    out: list[Found] = []
+    for f in founds:
+        if f.objects and all(o.kind == "Pod" for o in f.objects):
+            key = (f.objects[0].namespace, workload(f.objects[0].name), f.container)
+            if all((o.namespace, workload(o.name)) == key[:2] for o in f.objects):
+                if key not in groups:
+                    groups[key] = []
+                    out.append(f)
+                groups[key].append(f)
+                continue
+        out.append(f)
+    merged = []
+    for f in out:
+        key = (f.objects[0].namespace, workload(f.objects[0].name), f.container) if f.objects else None
+        group = groups.get(key) if key and all(o.kind == "Pod" for o in f.objects) else None
+        if not group or len(group) == 1 or group[0] is not f:
+            merged.append(f)
+            continue
+        pods = sorted({o for g in group for o in g.objects})
+        nodes = sorted({g.node for g in group if g.node})
+        rank = min(CONFIDENCE.index(g.confidence) for g in group)
+        merged.append(Found(
+            [s for g in group for s in g.evidence], pods, CONFIDENCE[rank], f.explanation, f.fix,
+            f"{len(pods)} pods of {key[1]}; {f.detail}" if f.detail else f"{len(pods)} pods of {key[1]}",
+            f.container, nodes[0] if len(nodes) == 1 else "", f.fix_objects))
+    return merged

@@ -39,7 +39,8 @@ def not_ready(ix: Index):
         if not any(e.source in ("event", "node-condition") for e in evidence):
             continue
         stopped = any("stopped posting" in e.message for e in evidence)
-        detail = f"node {node}" + (": kubelet stopped posting node status" if stopped else "")
+        detail = f"node {node or '(not named in the input)'}" + (": kubelet stopped posting node status" if stopped
+                                                                  else "")
         yield Found(evidence, objects([e for e in evidence if e.obj and e.obj.kind == "Node"]) or objects(evidence),
                     "high", detail=detail, node=node)
 

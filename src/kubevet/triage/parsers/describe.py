@@ -40,6 +40,8 @@ FREE = {"Labels", "Annotations", "Tolerations", "Addresses", "Capacity", "Alloca
 
 def starts(lines: list[str], i: int) -> bool:
     """Whether line i begins a describe block (``Name:`` then ``Namespace:`` or ``Roles:``)."""
+    if not lines[i].lstrip().startswith("Name:"):
+        return False
     m = _KV.match(lines[i])
     if not m or m.group(1) != "Name" or not m.group(2):
         return False

@@ -19,6 +19,8 @@ from kubevet.triage.parsers import describe, events_table, node_log, structured
 
 _YAML_START = re.compile(r"(apiVersion|kind|items|metadata):(\s|\Z)|---\s*\Z")
 _YAML_LINE = re.compile(r"(\s|-\s|-\Z|#|[\w\"'./-]+:(\s|\Z)|---|\.\.\.)")
+# what a log line can start with (a cheap test before the log parser's patterns)
+_LOG_FIRST = re.compile(r"\s*(?:\[|\d{4}-|[A-Z][a-z]{2} |[IWEF]\d{4} |error when|evicting|node/|There )")
 _PROMPT = re.compile(r"\S*[$#>] +(kubectl|k|oc|journalctl|dmesg|sudo|cat|ssh)\b")
 _CHATTER = re.compile(r"(\S*[$#>] )?(kubectl|k|oc|journalctl|dmesg|sudo|cat|grep|ssh)\b|No resources found|"
                       r"error: the server doesn't have|Unable to connect to the server|\.{3}\s*\Z|[=~-]{3,}\s*\Z")
@@ -65,7 +67,7 @@ def _start(lines: list[str], i: int) -> str | None:
     line = lines[i]
     if not line.strip():
         return None
-    if events_table.header(line) and (line.lstrip().startswith(("LAST SEEN", "NAMESPACE"))):
+    if line.lstrip().startswith(("LAST SEEN", "NAMESPACE")) and events_table.header(line):
         return "events"
     if describe.starts(lines, i):
         return "describe"
@@ -74,7 +76,7 @@ def _start(lines: list[str], i: int) -> str | None:
             return "json"
     if _YAML_START.match(line):
         return "yaml"
-    if node_log.prefix(line.strip()):
+    if _LOG_FIRST.match(line) and node_log.prefix(line.strip()):
         return "log"
     return None
 

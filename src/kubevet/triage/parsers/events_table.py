@@ -62,6 +62,10 @@ def aligned(line: str, cols: list[tuple[str, int]]) -> bool:
     return all(b - a - len(n) >= 2 for (n, a), (_, b) in zip(cols, cols[1:]))
 
 
+# describe's columns under the names of kubectl get events' (one set of keys below)
+_SAME = {"Type": "TYPE", "Reason": "REASON", "Age": "LAST SEEN", "From": "SOURCE", "Message": "MESSAGE"}
+
+
 def parse(
     rows: list[tuple[int, str]],
     head: tuple[str, list[tuple[str, int]]],
@@ -74,15 +78,18 @@ def parse(
     flavour, cols = head
     padded = aligned(head_line, cols)
     indent = len(head_line) - len(head_line.lstrip())
+    names = [_SAME.get(name, name) for name, _ in cols]
+    bounds = [(names[k], start, cols[k + 1][1] if k + 1 < len(cols) else None) for k, (_, start) in enumerate(cols)]
+    collapsed = _collapsed_get if flavour == "get" else _collapsed_describe
+    with_ns, wide = "NAMESPACE" in names, "SUBOBJECT" in names
     signals: list[Signal] = []
     unparsed: list[Unparsed] = []
     for n, row in rows:
-        if not row.strip() or set(row.strip()) <= set("- "):
+        if not row.strip(" -\t"):
             continue
-        cells = _cut(row, cols, indent - (len(row) - len(row.lstrip())))
-        if not padded or cells is None:
-            cells = (_collapsed_get if flavour == "get" else _collapsed_describe)(row, "NAMESPACE" in dict(cols),
-                                                                               "SOURCE" in dict(cols))
+        cells = _cut(row, bounds, indent - (len(row) - len(row.lstrip()))) if padded else None
+        if cells is None:
+            cells = collapsed(row, with_ns, wide)
         sig = _signal(cells, file, n, at, subject) if cells else None
         if sig is None:
             unparsed.append(Unparsed(Loc(file, n), row, "not an event row"))
@@ -91,18 +98,16 @@ def parse(
     return signals, unparsed
 
 
-def _cut(row: str, cols: list[tuple[str, int]], shift: int) -> dict[str, str] | None:
+def _cut(row: str, bounds: list[tuple[str, int, int | None]], shift: int) -> dict[str, str] | None:
     """Cells at the header's positions, or None when the row does not fit them."""
     if shift:
         return None  # a paste lost the indentation of some lines only: read the fields
     cells = {}
-    for i, (name, start) in enumerate(cols):
-        end = cols[i + 1][1] if i + 1 < len(cols) else None
+    for name, start, end in bounds:
         if start > 0 and row[start - 1:start] not in (" ", ""):
             return None
-        cells[name] = row[start:end].strip() if end is not None else row[start:].strip()
-    typ = cells.get("TYPE", cells.get("Type"))
-    return cells if typ in TYPES else None
+        cells[name] = row[start:end].strip()
+    return cells if cells.get("TYPE") in TYPES else None
 
 
 def _collapsed_get(row: str, with_ns: bool, wide: bool) -> dict[str, str] | None:
@@ -146,46 +151,45 @@ def _collapsed_describe(row: str, with_ns: bool = False, wide: bool = False) -> 
     tokens = _SPACES.split(row.strip())
     if len(tokens) < 4 or tokens[0] not in TYPES:
         return None
-    cells = {"Type": tokens[0], "Reason": tokens[1]}
+    cells = {"TYPE": tokens[0], "REASON": tokens[1]}
     rest = tokens[2:]
     if len(rest) >= 4 and rest[1].startswith("(x") and rest[2] == "over" and rest[3].endswith(")"):
-        cells["Age"], rest = " ".join(rest[:4]), rest[4:]
+        cells["LAST SEEN"], rest = " ".join(rest[:4]), rest[4:]
     else:
-        cells["Age"], rest = rest[0], rest[1:]
-    if times.series(cells["Age"], datetime.now()) is None:
+        cells["LAST SEEN"], rest = rest[0], rest[1:]
+    if times.series(cells["LAST SEEN"], datetime.now()) is None:
         return None
-    rest, cells["From"] = _source(rest)
-    if not cells["From"] and rest:
-        cells["From"], rest = rest[0], rest[1:]
-    cells["Message"] = " ".join(rest)
+    rest, cells["SOURCE"] = _source(rest)
+    if not cells["SOURCE"] and rest:
+        cells["SOURCE"], rest = rest[0], rest[1:]
+    cells["MESSAGE"] = " ".join(rest)
     return cells
 
 
 def _signal(cells: dict[str, str], file: str, n: int, at: datetime, subject: Obj | None) -> Signal | None:
-    typ = cells.get("TYPE") or cells.get("Type")
-    reason = cells.get("REASON") or cells.get("Reason")
-    age = cells.get("LAST SEEN") or cells.get("Age") or ""
-    got = times.series(age, at)
+    typ = cells.get("TYPE")
+    reason = cells.get("REASON")
+    got = times.series(cells.get("LAST SEEN") or "", at)
     if typ not in TYPES or not reason or got is None:
         return None
     first, last, count = got
-    if cells.get("COUNT", "").isdigit():
-        count = max(count, int(cells["COUNT"]))
+    extra = cells.get("COUNT")
+    if extra and extra.isdigit():
+        count = max(count, int(extra))
     if cells.get("FIRST SEEN"):
         first = times.ago(cells["FIRST SEEN"], at) or first
     obj = subject
-    if "OBJECT" in cells:
-        kind, _, name = cells["OBJECT"].partition("/")
+    target = cells.get("OBJECT")
+    if target is not None:
+        kind, _, name = target.partition("/")
         if not kind:
             return None
-        obj = make_obj(kind, cells.get("NAMESPACE"), name or "")
-    source = cells.get("SOURCE") or cells.get("From") or ""
-    component, _, host = source.partition(", ")
+        obj = make_obj(kind, cells.get("NAMESPACE"), name)
+    component, _, host = (cells.get("SOURCE") or "").partition(", ")
     fields = {}
-    sub = cells.get("SUBOBJECT", "")
-    m = re.search(r"\{([^}]*)\}", sub)
-    if m:
-        fields["container"] = m.group(1)
-    return Signal("event", reason, obj, Loc(file, n), message=cells.get("MESSAGE", cells.get("Message", "")),
+    sub = cells.get("SUBOBJECT")
+    if sub and "{" in sub:
+        fields["container"] = sub[sub.index("{") + 1:].rstrip("}")
+    return Signal("event", reason, obj, Loc(file, n), message=cells.get("MESSAGE", ""),
                   type=typ, first=first, last=last, count=count, component=component.strip(), host=host.strip(),
                   fields=fields)
