@@ -134,3 +134,22 @@ def test_the_same_event_from_two_inputs_is_one_signal_with_both_lines():
     assert {(loc.file.rsplit("/", 1)[-1], loc.line) for loc in [kill.loc, *kill.also]} == {
         ("events.txt", 27), ("describe-catalog.txt", 127)}
     assert loop.found.detail.startswith("10 kills")
+
+
+def test_pods_of_one_workload_are_one_diagnosis(tmp_path):
+    rows = ["LAST SEEN   TYPE      REASON    OBJECT                          MESSAGE"]
+    for pod in ("web-6c9d8f7b5-q2w3e", "web-6c9d8f7b5-h7j8k", "web-6c9d8f7b5-r4t5y", "api-7d8e9f6a5-b2c3d"):
+        rows.append(f"2m          Normal    Killing   pod/{pod}         Container app failed liveness probe, will be "
+                    "restarted")
+    f = tmp_path / "events.txt"
+    f.write_text("\n".join(rows) + "\n")
+    loops = by_name(run(str(f)))["liveness-kill-loop"]
+    assert sorted(len(d.found.objects) for d in loops) == [1, 3]
+    web = next(d for d in loops if len(d.found.objects) == 3)
+    assert web.found.detail.startswith("3 pods of web; ") and lines(web) == {2, 3, 4}
+
+
+def test_docs_list_every_diagnosis():
+    doc = (ROOT / "docs/triage.md").read_text()
+    for k in all_kinds():
+        assert f"| `{k.name}` | {k.title} |" in doc, k.name

@@ -33,9 +33,8 @@ def headline(t: Triage) -> str:
     root = t.roots[0]
     by_id = {d.id: d for d in t.diagnoses}
     tail = _path(root, by_id)
-    text = f"Probable root cause: {root.kind.title} ({root.id}, {root.found.confidence} confidence)"
-    if root.found.detail:
-        text += f": {root.found.detail}"
+    text = f"Probable root cause: {root.name} ({root.id}, {root.found.confidence} confidence): "
+    text += root.found.detail or root.kind.title
     if tail:
         text += "\n  which led to: " + " -> ".join(f"{d.name} ({d.id})" for d in tail)
     return text
@@ -70,7 +69,8 @@ def _what(s: Signal) -> str:
         return f"{s.type} {s.reason}{count} {obj}: {s.message}"
     if s.source == "container":
         f = s.fields
-        return (f"{obj} container {f['container']}: state {f['state'] or '?'} {f['state_reason']}, last "
+        state = " ".join(x for x in (f["state"] or "?", f["state_reason"]) if x)
+        return (f"{obj} container {f['container']}: state {state}, last "
                 f"{f['last_reason'] or '-'} exit {f['last_exit']}, restarts {f['restarts']}")
     if s.source == "probe":
         f = s.fields
