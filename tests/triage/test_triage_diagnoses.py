@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import ROOT, by_name, lines, run
+from triage_helpers import ROOT, by_name, lines, run
 
 from kubevet.rules import lookup
 from kubevet.triage.diagnoses import all_kinds

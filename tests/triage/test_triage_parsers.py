@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import AT, DATA
+from triage_helpers import AT, DATA
 
 from kubevet.triage import times
 from kubevet.triage.parsers import detect

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers import AT, DATA, ROOT
+from triage_helpers import AT, DATA, ROOT
 
 from kubevet.triage import report
 from kubevet.triage.diagnoses import Diagnosis, Index, find_all

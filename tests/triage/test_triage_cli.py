@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
-from helpers import DATA, ROOT
+from triage_helpers import DATA, ROOT
 
 INCIDENT = [str(ROOT / "examples/incident" / n)
             for n in ("events.txt", "describe-catalog.txt", "describe-node.txt", "node-3.log")]

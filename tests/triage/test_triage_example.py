@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import ROOT
+from triage_helpers import ROOT
 
 ARGS = ["triage", "examples/incident/events.txt", "examples/incident/describe-catalog.txt",
         "examples/incident/describe-node.txt", "examples/incident/node-3.log", "--at", "2026-12-03T04:10:00Z",
