@@ -149,12 +149,27 @@ class Server:
                 time.sleep(0.1)
         time.sleep(2)  # every worker up
 
+    def _pids(self) -> set[int]:
+        found = subprocess.run(["pgrep", "-s", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
+        return {self.proc.pid, *map(int, found)}
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server and its workers have used: what a request costs
+        whatever else the machine runs, unlike wall-clock figures on a busy machine."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / ticks
+
     def rss_mb(self) -> float:
         """Resident memory of the server and all its worker processes."""
         total = 0
-        pids = [self.proc.pid]
-        pids += [int(p) for p in subprocess.run(["pgrep", "-s", str(self.proc.pid)], capture_output=True, text=True).stdout.split()]
-        for pid in set(pids):
+        for pid in self._pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -246,20 +261,23 @@ def _pct(values: list[float], p: float) -> float:
 
 def compare(args) -> None:
     bodies = reviews()
-    print(f"| server (2 workers, TLS) | most requests/s ({args.concurrency} connections) | p50 ms | p99 ms "
-          f"| at {args.rate:g}/s: p50 ms | p99 ms | statuses |\n| --- | --- | --- | --- | --- | --- | --- |")
+    print(f"| server (2 workers, TLS) | server CPU ms/request | = requests/s on 2 cores | measured requests/s "
+          f"({args.concurrency} connections) | p50 ms | p99 ms | at {args.rate:g}/s: p50 ms | p99 ms | statuses |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in args.servers:
         with tempfile.TemporaryDirectory() as d:
             server = Server(kind, 2, Path(d))
             try:
                 asyncio.run(_closed_loop(server, bodies, 500, args.concurrency))  # warm up
+                cpu0 = server.cpu_seconds()
                 lat, elapsed, statuses = asyncio.run(_closed_loop(server, bodies, args.requests, args.concurrency))
+                cpu_ms = (server.cpu_seconds() - cpu0) / len(lat) * 1000
                 fixed, _, fixed_statuses = asyncio.run(_fixed_rate(server, bodies, args.rate, args.seconds))
             finally:
                 server.stop()
         for code, n in fixed_statuses.items():
             statuses[code] = statuses.get(code, 0) + n
-        print(f"| {kind} | {len(lat) / elapsed:.0f} | {_pct(lat, 50):.1f} | {_pct(lat, 99):.1f} "
+        print(f"| {kind} | {cpu_ms:.2f} | {2000 / cpu_ms:.0f} | {len(lat) / elapsed:.0f} | {_pct(lat, 50):.1f} | {_pct(lat, 99):.1f} "
               f"| {_pct(fixed, 50):.1f} | {_pct(fixed, 99):.1f} | {statuses} |", flush=True)
 
 
@@ -274,8 +292,11 @@ def load(args) -> None:
                   f"p50 {_pct(lat, 50):.1f} ms, p99 {_pct(lat, 99):.1f} ms, max {max(lat) * 1000:.1f} ms, {statuses}", flush=True)
             print(f"server-side time (its histogram): {server.server_side()}", flush=True)
             samples = [(0, server.rss_mb())]
+            cpu0 = server.cpu_seconds()
             lat, elapsed, statuses = asyncio.run(_closed_loop(
                 server, bodies, args.soak, args.concurrency, on_progress=lambda n: samples.append((n, server.rss_mb()))))
+            cpu_ms = (server.cpu_seconds() - cpu0) / len(lat) * 1000
+            print(f"server CPU per request: {cpu_ms:.2f} ms (= {2000 / cpu_ms:.0f} requests/s on 2 cores)")
             print(f"soak {args.soak} requests, {args.concurrency} connections: {len(lat) / elapsed:.0f} req/s, "
                   f"p50 {_pct(lat, 50):.1f} ms, p99 {_pct(lat, 99):.1f} ms, {statuses}")
             print("server RSS (MB, all processes) by requests answered: "

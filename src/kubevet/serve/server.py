@@ -1,9 +1,10 @@
 """Run the webhook: uvicorn, TLS from files (reloaded live), N worker processes, JSON logs.
 
 Why uvicorn: measured against granian and hypercorn on this workload (docs/admission.md,
-benchmarks/bench_serve.py), it answered as fast as the fastest at the webhook's load, and
-its TLS is Python's ``ssl`` module, whose live ``SSLContext`` reloads a rotated certificate
-for new handshakes without dropping open connections. Workers share one listening socket
+benchmarks/bench_serve.py), its CPU per request is within about 10% of granian's (judging
+the object is most of the cost) and below hypercorn's, and its TLS is Python's ``ssl``
+module, whose live ``SSLContext`` reloads a rotated certificate for new handshakes without
+dropping open connections. Workers share one listening socket
 (uvicorn's multiprocess supervisor restarts one that dies). SIGTERM stops accepting, lets
 in-flight requests finish (up to --shutdown-timeout), then exits 0.
 """
