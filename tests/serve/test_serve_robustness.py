@@ -278,3 +278,20 @@ def test_a_broken_context_reload_keeps_the_previous_context(start):
     assert server.review(review())["response"]["allowed"] is True
     assert server.metric("kubevet_reloads_total", what="context", outcome="failed") == 1
     assert server.get("/readyz") == (200, "ready\n")
+
+
+def test_connections_over_the_limit_get_503(start):
+    server = start(["--config", ".kubevet.yaml", "--max-connections", "2"], files={".kubevet.yaml": CONFIG})
+    first, second, third = server.connection(), server.connection(), server.connection()
+    assert server.request("GET", "/healthz", conn=first)[0] == 200
+    assert server.request("GET", "/healthz", conn=second)[0] == 200  # two open keep-alive connections
+    status, _, body = server.request("GET", "/healthz", conn=third)
+    assert (status, body) == (503, b"Service Unavailable")
+    for conn in (first, second, third):
+        conn.close()
+    for _ in range(200):  # served again once the server has seen them close (bounded polling)
+        if server.get("/healthz") == (200, "ok\n"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("still refused after the connections closed")

@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--kube-version", metavar="VERSION", help="Kubernetes version the cluster runs, e.g. 1.30")
     p.add_argument("--max-body-bytes", type=int, default=8 << 20, metavar="N", help="largest request body accepted (default: 8 MiB; the API server sends at most a few)")
     p.add_argument("--body-timeout", type=float, default=10.0, metavar="SECONDS", help="time allowed for a request body to arrive (default: 10)")
+    p.add_argument("--max-connections", type=int, default=1000, metavar="N", help="connections served at once per worker; more get 503 (default: 1000)")
     p.add_argument("--reload-interval", type=float, default=2.0, metavar="SECONDS", help="how often the certificates and context files are checked for changes (default: 2)")
     p.add_argument("--shutdown-timeout", type=float, default=25.0, metavar="SECONDS", help="on SIGTERM, how long in-flight requests may take to finish (default: 25)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -51,6 +52,8 @@ def run(args) -> int:
         raise UsageError("--workers must be 1 or more")
     if not 0 < args.port < 65536:
         raise UsageError("--port must be between 1 and 65535")
+    if args.max_connections < 1:
+        raise UsageError("--max-connections must be 1 or more")
     if args.max_body_bytes < 1024:
         raise UsageError("--max-body-bytes must be at least 1024")
     if args.insecure:
@@ -77,7 +80,8 @@ def run(args) -> int:
         insecure=args.insecure,
         kube_version=args.kube_version,
     )
-    return serve(options, args.host, args.port, args.workers, args.tls_cert, args.tls_key, args.shutdown_timeout, args.log_level)
+    return serve(options, args.host, args.port, args.workers, args.tls_cert, args.tls_key, args.shutdown_timeout, args.log_level,
+                 args.max_connections)
 
 
 def _check_tls(cert: str, key: str) -> None:

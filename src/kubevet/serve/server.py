@@ -44,6 +44,7 @@ def run(
     keyfile: str | None,
     shutdown_timeout: float,
     log_level: str = "info",
+    max_connections: int = 1000,
 ) -> int:
     import uvicorn
 
@@ -68,6 +69,8 @@ def run(
         server_header=False,
         timeout_graceful_shutdown=shutdown_timeout,
         timeout_keep_alive=30,
+        # uvicorn counts the connection asking too: N + 1 serves N at once, the next gets 503
+        limit_concurrency=max_connections + 1,
         http="httptools",
         loop="uvloop",
         lifespan="on",
