@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -295,3 +296,22 @@ def test_connections_over_the_limit_get_503(start):
         time.sleep(0.05)
     else:
         raise AssertionError("still refused after the connections closed")
+
+
+def test_headers_that_never_complete_get_the_connection_closed(server):
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    tls = server.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")
+    tls.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-")  # and nothing more
+    assert server.get("/healthz") == (200, "ok\n")  # others are served meanwhile
+    try:
+        assert tls.recv(1024) == b""  # closed by the server (--body-timeout 1), not answered
+    except (ConnectionResetError, ssl.SSLError):
+        pass  # closed without a TLS close_notify: closed all the same
+    tls.close()
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    silent = server.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")  # a handshake, then nothing
+    try:
+        assert silent.recv(1024) == b""
+    except (ConnectionResetError, ssl.SSLError):
+        pass
+    silent.close()

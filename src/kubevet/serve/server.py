@@ -71,7 +71,7 @@ def run(
         timeout_keep_alive=30,
         # uvicorn counts the connection asking too: N + 1 serves N at once, the next gets 503
         limit_concurrency=max_connections + 1,
-        http="httptools",
+        http="kubevet.serve.protocol:Protocol",  # httptools, with a deadline for headers
         loop="uvloop",
         lifespan="on",
     )
