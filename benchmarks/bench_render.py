@@ -22,11 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from kubevet.config import Config  # noqa: E402
-from kubevet.engine import Engine  # noqa: E402
-from kubevet.loading.discover import discover  # noqa: E402
+from kubevet import api  # noqa: E402
 from kubevet.loading.helm import HelmOptions  # noqa: E402
-from kubevet.loading.rendered import scan_rendered  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "charts"
 
@@ -34,12 +31,13 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "charts"
 def bench(path: str, options: HelmOptions, repeat: int) -> dict:
     renders, scans = [], []
     result = sources = None
-    engine = Engine(Config())
+    config = api.Config()
     for _ in range(repeat):
         t0 = time.perf_counter()
-        sources, problems = discover([path], helm=options)
+        inputs = api.discover([path], helm=options)
+        sources = inputs.sources
         t1 = time.perf_counter()
-        result = scan_rendered(engine, sources, problems)
+        result = api.scan_inputs(inputs, config)
         t2 = time.perf_counter()
         renders.append(t1 - t0)
         scans.append(t2 - t1)
@@ -51,7 +49,7 @@ def bench(path: str, options: HelmOptions, repeat: int) -> dict:
         "renders": len(sources),
         "objects": result.objects,
         "findings": len(result.findings),
-        "errors": result.input_errors,
+        "errors": len(result.input_errors),
         "matches": matches,
     }
 

@@ -174,14 +174,36 @@ def scan_inputs(
     (``ScanResult.checked``, for JUnit's passing test cases).
     Findings on rendered sources are moved to the template or file they come from.
     """
-    from kubevet.loading.rendered import scan_rendered
-
     engine = _engine(config, state, record_checks)
     problems = [*inputs.problems, *(context.problems if context else ())]
     options: dict[str, Any] = {"context": context.sources if context else []}
-    if state is not None:
-        options["context_objects"] = state.objects()
-    return scan_rendered(engine, inputs.sources, problems, jobs=jobs, **options)
+    options.update(_state_options(engine, state))
+    return _scan_renders(engine, inputs.sources, problems, jobs=jobs, **options)
+
+
+def _scan_renders(engine, sources: Sequence[Source], problems, jobs: int = 1, **options) -> ScanResult:
+    """``engine.scan`` for sources that may include renders, whose findings are then moved
+    to the templates and files they come from.
+
+    Each render of a ``--values-matrix`` is an alternative to the others, not a part of
+    the same cluster: it is judged in a scan of its own, so that cluster rules (duplicate
+    objects, PodDisruptionBudgets and Services selecting pods ...) see its objects only.
+    Everything else is judged together.
+    """
+    from kubevet.loading.rendered import RenderedSource, move_to_origins
+
+    together: list[Source] = []
+    alone: dict[tuple, list[Source]] = {}
+    for s in sources:
+        if isinstance(s, RenderedSource) and s.render.label is not None:
+            alone.setdefault((s.render.group, s.render.label), []).append(s)
+        else:
+            together.append(s)
+    result = engine.scan(together, problems, jobs=jobs, **options)
+    for group in alone.values():
+        result.merge(engine.scan(group, (), jobs=1, **options))
+    move_to_origins(result, sources)
+    return result
 
 
 def scan_paths(
@@ -216,8 +238,7 @@ def scan_bytes(
     if isinstance(data, str):
         data = data.encode("utf-8")
     engine = _engine(config, state)
-    context = state.objects() if state is not None else ()
-    return engine.scan([Source(None, name, data)], context_objects=context)
+    return engine.scan([Source(None, name, data)], **_state_options(engine, state))
 
 
 def scan_objects(
@@ -242,8 +263,17 @@ def scan_objects(
             items.extend(read_value(item.data, item.file, item.line))
         else:
             items.extend(read_value(item, name))
-    context = state.objects() if state is not None else ()
-    return engine.scan([], context_objects=context, objects=items)
+    return engine.scan([], objects=items, **_state_options(engine, state))
+
+
+def _state_options(engine, state: ClusterState | None) -> dict[str, Any]:
+    """How a scan reads a state: prepared for this engine, else its objects afresh (a
+    scan with another configuration keeps other things of them)."""
+    if state is None:
+        return {}
+    if engine is state.engine:
+        return {"prepared": state.prepared()}
+    return {"context_objects": state.objects()}
 
 
 def _engine(config: Config | None, state: ClusterState | None, record_checks: bool = False):
@@ -273,11 +303,15 @@ class ClusterState:
     """
 
     def __init__(self, config: Config | None = None, objects: Iterable[dict | Placed] = ()) -> None:
-        from kubevet.engine import Engine
+        from kubevet.engine import Engine, PreparedContext
 
         self.config = config if config is not None else Config()
         self.engine = Engine(self.config)
         self._objects: dict[ObjectKey, K8sObject] = {}
+        # what the engine's cluster rules keep of each object, kept and indexed once here,
+        # so that a scan against the state reads none of it again
+        self._kept: dict[ObjectKey, K8sObject] = {}
+        self._prepared = PreparedContext()
         # what from_paths could not read: the state is then incomplete
         self.input_errors: list[InputError] = []
         for obj in objects:
@@ -312,7 +346,7 @@ class ClusterState:
         key = _key(new)
         if key in self._objects:
             raise KeyError(f"{new.ref} is already in the cluster state")
-        self._objects[key] = new
+        self._put(new)
         return new.ref
 
     def replace(self, obj: dict | Placed) -> ObjectRef:
@@ -324,6 +358,9 @@ class ClusterState:
     def remove(self, ref: ObjectRef | dict | K8sObject) -> bool:
         """Take the object with this identity out; False if there was none."""
         key = _key_of(ref)
+        kept = self._kept.pop(key, None)
+        if kept is not None:
+            self._prepared.remove(kept)
         return self._objects.pop(key, None) is not None
 
     def get(self, ref: ObjectRef | dict | K8sObject) -> dict | None:
@@ -351,10 +388,18 @@ class ClusterState:
             raise ValueError(f"not a Kubernetes object: {reason}")
         return found[0]
 
+    def prepared(self):
+        """The objects as this state's engine keeps them, indexed (``engine.PreparedContext``)."""
+        return self._prepared
+
     def _put(self, obj: K8sObject) -> None:
         key = _key(obj)
-        self._objects.pop(key, None)  # a replaced object moves to the end, as a later document would
+        self.remove(obj)  # a replaced object moves to the end, as a later document would
         self._objects[key] = obj
+        kept = self.engine.context_view(obj)
+        if kept is not None:
+            self._kept[key] = kept
+            self._prepared.add(kept)
 
 
 def _key(obj: K8sObject) -> ObjectKey:

@@ -7,8 +7,7 @@ from typing import Any
 
 from kubevet.errors import ConfigError
 from kubevet.findings import Severity
-from kubevet.rules import all_rules, lookup
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule, all_rules, lookup
 from kubevet.suppress import Exemption
 
 

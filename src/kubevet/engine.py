@@ -17,14 +17,14 @@ from kubevet import suppress
 from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Finding
+from kubevet.k8s.index import namespace_of
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, sketch
 from kubevet.loading.reader import SourcePart, read_source, split_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.result import INPUT_ERRORS, InputError, RuleCrash, ScanResult, summary
-from kubevet.rules import all_rules, lookup
-from kubevet.rules._base import WORKLOADS, Rule, RuleContext
+from kubevet.rules import WORKLOADS, Rule, RuleContext, all_rules, lookup
 
 __all__ = ["INPUT_ERRORS", "Engine", "ScanResult", "input_size", "lint_text", "summary"]
 
@@ -119,6 +119,7 @@ class Engine:
         context: Iterable[Source] = (),
         context_objects: Iterable[K8sObject] = (),
         objects: Iterable[K8sObject | Problem | Skipped] = (),
+        prepared: PreparedContext | None = None,
     ) -> ScanResult:
         """Judge every source; findings come back placed, with final severities, sorted.
 
@@ -131,7 +132,9 @@ class Engine:
         ``context`` sources describe the surroundings (a platform repository's quotas,
         policies and roles): their objects are read by cluster rules but are not judged
         themselves and nothing is reported about them, except input errors.
-        ``context_objects`` are context objects already read (a ``ClusterState``'s).
+        ``context_objects`` are context objects already read; ``prepared`` is context
+        already kept for this engine and indexed by kind (a ``ClusterState``'s), used as
+        it is: nothing of it is read again.
         ``objects`` are objects already in memory (``kubevet.api.scan_objects``): judged
         after the sources, as one more source.
 
@@ -166,7 +169,12 @@ class Engine:
             result.merge(part.result)
             retained.extend(part.retained)
         retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
-        cluster = self._run_cluster([obj for _, obj in retained], result)
+        ordered = [obj for _, obj in retained]
+        shared: dict = {}
+        if prepared is not None:
+            shared["objects-by-kind"] = prepared.index_with(ordered)
+            ordered = [*prepared.objects, *ordered]
+        cluster = self._run_cluster(ordered, result, shared)
         cluster = [f for f in cluster if f.target is None or not f.target.context]
         for f in cluster:
             obj = f.target
@@ -220,15 +228,21 @@ class Engine:
     ) -> list[Finding]:
         return self._scan_items(read_source(source), result, retained, context)
 
-    def _keep_context(self, obj: K8sObject, retained: list, order: int | None = None) -> None:
-        """Keep what the cluster rules need of a context object (never judged itself)."""
+    def context_view(self, obj: K8sObject) -> K8sObject | None:
+        """What the cluster rules need of a context object (never judged itself): the
+        object, a slim copy of it, or None."""
         keep = self._keep(obj)
         if keep is None:
-            return
+            return None
         kept = obj if keep == "full" else obj.identity(keep if isinstance(keep, dict) else None)
         kept.context = True
         kept.sketch = {}
-        retained.append(kept if order is None else (order, kept))
+        return kept
+
+    def _keep_context(self, obj: K8sObject, retained: list, order: int | None = None) -> None:
+        kept = self.context_view(obj)
+        if kept is not None:
+            retained.append(kept if order is None else (order, kept))
 
     def _scan_items(
         self,
@@ -355,9 +369,9 @@ class Engine:
             self._stamp(f, r)
         return findings
 
-    def _run_cluster(self, retained: list[K8sObject], result: ScanResult) -> list[Finding]:
+    def _run_cluster(self, retained: list[K8sObject], result: ScanResult, shared: dict) -> list[Finding]:
         found: list[Finding] = []
-        shared: dict = {}  # indexes the cluster rules build once and share
+        # shared: the indexes the cluster rules build once and share
         for r in self._cluster:
             ctx = RuleContext(r, self.config.options_of(r), self.workloads, retained, self.config, shared)
             try:
@@ -419,6 +433,36 @@ class Engine:
         if origin is not None:
             f.origin = origin(doc, f.line)
         f.target = None
+
+
+class PreparedContext:
+    """Context objects kept once for an engine, with their index by kind and namespace,
+    updated in place as objects come and go (what a ``ClusterState`` holds)."""
+
+    def __init__(self) -> None:
+        self.objects: list[K8sObject] = []
+        self.by_kind: dict = {}
+
+    def add(self, obj: K8sObject) -> None:
+        self.objects.append(obj)
+        self.by_kind.setdefault(obj.kind, []).append(obj)
+        self.by_kind.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
+
+    def remove(self, obj: K8sObject) -> None:
+        self.objects.remove(obj)
+        for key in (obj.kind, (obj.kind, namespace_of(obj))):
+            items = self.by_kind[key]
+            items.remove(obj)
+            if not items:
+                del self.by_kind[key]
+
+    def index_with(self, objects: list[K8sObject]) -> dict:
+        """The index by kind of these objects and the scan's, the context's first."""
+        index = {key: list(items) for key, items in self.by_kind.items()}
+        for obj in objects:
+            index.setdefault(obj.kind, []).append(obj)
+            index.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
+        return index
 
 
 @dataclass

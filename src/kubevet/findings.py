@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,23 @@ class ObjectRef:
 
 
 Path = tuple  # a field path inside an object: ("spec", "template", "spec", "containers", 1, "image")
+
+
+MISSING = object()
+"""What value_at() returns for a path that is not in the data (None may be a value)."""
+
+
+def value_at(data: Any, path: Sequence) -> Any:
+    """The value at a field path of decoded data, or MISSING."""
+    node = data
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return MISSING
+    return node
 
 
 def format_path(path: Path) -> str:

@@ -53,12 +53,12 @@ from kubevet.k8s.compute import (
     quota_hard,
     quota_scoped,
 )
+from kubevet.k8s.index import ObjectIndex, namespace_of
 from kubevet.k8s.quantity import parse_quantity
 from kubevet.k8s.workloads import Workloads, containers, parse_workload_kinds
 from kubevet.loading.reader import read_source
 from kubevet.model import K8sObject, Source
 from kubevet.rules import lookup
-from kubevet.rules._base import RuleContext, namespace_of
 
 FIXED = ("namespace-default-deny-missing", "namespace-limitrange-missing", "namespace-quota-missing", "pdb-missing")
 HEADROOM = Decimal("1.5")
@@ -112,7 +112,7 @@ def suggest(findings: Iterable[Finding], objects: list[K8sObject], config: Confi
         elif f.rule in wanted:
             wanted[f.rule].setdefault(f.extra["namespace"], []).append(f)
     workloads = Workloads(parse_workload_kinds(config.workload_kinds))
-    ctx = RuleContext(lookup("namespace-quota-missing"), {}, workloads, objects, config)
+    ctx = ObjectIndex(workloads, objects, config)
     names = _Names(ctx)
     out = [_pdb(ctx, f, names) for f in workloads_without_pdb]
     for ns, fs in wanted["namespace-default-deny-missing"].items():
@@ -143,7 +143,7 @@ def write(directory: str, suggestions: Sequence[Suggestion]) -> list[str]:
 # --- PodDisruptionBudget ----------------------------------------------------------------
 
 
-def _pdb(ctx: RuleContext, finding: Finding, names: _Names) -> Suggestion | None:
+def _pdb(ctx: ObjectIndex, finding: Finding, names: _Names) -> Suggestion | None:
     obj = _workload(ctx, finding)
     template = ctx.pod_template(obj) if obj is not None else None
     if template is None:
@@ -162,7 +162,7 @@ def _pdb(ctx: RuleContext, finding: Finding, names: _Names) -> Suggestion | None
     return Suggestion(ns, "PodDisruptionBudget", name, [document], _answers([finding]))
 
 
-def _workload(ctx: RuleContext, finding: Finding) -> K8sObject | None:
+def _workload(ctx: ObjectIndex, finding: Finding) -> K8sObject | None:
     """The workload a finding is about: of its kind, namespace and name, and (should the
     scan hold several) the last one that starts before the finding in its file."""
     ref = finding.obj
@@ -210,7 +210,7 @@ def _default_deny(ns: str, findings: list[Finding], names: _Names) -> Suggestion
 # --- LimitRange -------------------------------------------------------------------------
 
 
-def _limitrange(ctx: RuleContext, ns: str, findings: list[Finding], cpu_limit: bool, names: _Names) -> Suggestion:
+def _limitrange(ctx: ObjectIndex, ns: str, findings: list[Finding], cpu_limit: bool, names: _Names) -> Suggestion:
     existing = list(ctx.objects("LimitRange", ns))
     given = {(s, r) for lr in existing for s, values in limitrange_defaults(lr).items() for r in values}
     bounds = _bounds(existing)
@@ -248,7 +248,7 @@ def _bounds(limitranges: list[K8sObject]) -> dict[str, dict[str, Decimal]]:
     return out
 
 
-def _default_limit(ctx: RuleContext, ns: str, resource: str, bounds: dict) -> Decimal:
+def _default_limit(ctx: ObjectIndex, ns: str, resource: str, bounds: dict) -> Decimal:
     """A default limit no request set without a limit exceeds, within the namespace's max."""
     limit = parse_quantity(DEFAULTS["limits"][resource])
     for _, template in namespace_workloads(ctx).get(ns, []):
@@ -262,7 +262,7 @@ def _default_limit(ctx: RuleContext, ns: str, resource: str, bounds: dict) -> De
 # --- ResourceQuota ----------------------------------------------------------------------
 
 
-def _quota(ctx: RuleContext, ns: str, findings: list[Finding], suggested: list[K8sObject], names: _Names) -> Suggestion:
+def _quota(ctx: ObjectIndex, ns: str, findings: list[Finding], suggested: list[K8sObject], names: _Names) -> Suggestion:
     existing = [q for q in ctx.objects("ResourceQuota", ns) if not quota_scoped(q)]
     capped = {QUOTA_KEYS[k][1] if k in QUOTA_KEYS else k for q in existing for k in quota_hard(q)}
     limitranges = [*ctx.objects("LimitRange", ns), *suggested]
@@ -308,7 +308,7 @@ def _metadata(name: str, ns: str) -> dict[str, Any]:
 class _Names:
     """Names of the suggested objects: free in their namespace, and not suggested twice."""
 
-    def __init__(self, ctx: RuleContext) -> None:
+    def __init__(self, ctx: ObjectIndex) -> None:
         self.ctx = ctx
         self.suggested: set[tuple[str, str, str]] = set()
 

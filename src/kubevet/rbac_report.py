@@ -23,18 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubevet.k8s.index import namespace_of
 from kubevet.k8s.rbac import Binding, PolicyRule, Rbac, Subject, full_admin
-from kubevet.k8s.workloads import Workloads
+from kubevet.k8s.rbac_risks import creates_pods, destructive, escalation, phrase, reads_secrets, shells
+from kubevet.k8s.workloads import Workloads, service_account
 from kubevet.model import K8sObject, Problem
 from kubevet.result import INPUT_ERRORS
-from kubevet.rules._base import namespace_of
-from kubevet.rules.identity._common import service_account
-from kubevet.rules.rbac._common import phrase
-from kubevet.rules.rbac.rbac_create_pods import creates_pods
-from kubevet.rules.rbac.rbac_destructive_access import destructive
-from kubevet.rules.rbac.rbac_escalation import escalation
-from kubevet.rules.rbac.rbac_exec_attach import shells
-from kubevet.rules.rbac.rbac_secrets_read import reads_secrets
 
 EXIT_CLEAN, EXIT_ERROR = 0, 2
 
@@ -140,7 +134,7 @@ def risks(rbac: Rbac, rules: Iterable[PolicyRule], namespace: str | None) -> lis
     if full_admin(rules):
         return ["full control"]
     found = []
-    for find in (destructive, reads_secrets, escalation(rbac), shells(""), creates_pods):
+    for find in (destructive, reads_secrets, escalation(rbac), shells(), creates_pods):
         grants = [g for r in rules for g in find(r, namespace)]
         if grants:
             found.append(phrase(grants))

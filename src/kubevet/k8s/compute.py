@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from kubevet.k8s.index import ObjectIndex, namespace_of
 from kubevet.k8s.quantity import parse_quantity, scaled_value
 from kubevet.k8s.relations import hpas_targeting
 from kubevet.k8s.workloads import Container, PodTemplate, containers
 from kubevet.model import K8sObject
-from kubevet.rules._base import RuleContext, namespace_of
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 SECTIONS = ("requests", "limits")
@@ -38,7 +38,7 @@ class PodCount:
         return self.steady + self.surge
 
 
-def pod_count(ctx: RuleContext, obj: K8sObject) -> PodCount | None:
+def pod_count(ctx: ObjectIndex, obj: K8sObject) -> PodCount | None:
     """How many pods a built-in workload runs at once; None for kinds kubevet cannot count.
 
     - Deployment: its replicas (the lowest ``minReplicas`` of the autoscalers that scale
@@ -86,7 +86,7 @@ def _job_pods(spec: dict) -> int:
     return max(parallelism, 0)
 
 
-def _replicas(ctx: RuleContext, obj: K8sObject) -> int | None:
+def _replicas(ctx: ObjectIndex, obj: K8sObject) -> int | None:
     minimums = [_int(hpa.spec.get("minReplicas"), 1) for hpa in hpas_targeting(ctx, obj)]
     if minimums:
         return min(minimums)
@@ -348,7 +348,7 @@ def _scope_selects(scope: Any, operator: Any, values: list, template: PodTemplat
 # --- namespaces -------------------------------------------------------------------------
 
 
-def namespace_workloads(ctx: RuleContext) -> dict[str, list[tuple[K8sObject, PodTemplate]]]:
+def namespace_workloads(ctx: ObjectIndex) -> dict[str, list[tuple[K8sObject, PodTemplate]]]:
     """The workloads of the scan and its context, by namespace."""
     out: dict[str, list[tuple[K8sObject, PodTemplate]]] = {}
     for obj, template in ctx.workload_objects():

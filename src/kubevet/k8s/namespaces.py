@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from kubevet.findings import Path
+from kubevet.k8s.index import ObjectIndex, namespace_of
 from kubevet.model import K8sObject
-from kubevet.rules._base import RuleContext, namespace_of
 
 ALL = "all"
 """``--namespace-guardrails all``: judge every namespace of the scan."""
@@ -128,7 +128,7 @@ _READ_WHOLE = frozenset(
 )
 
 
-def keep_for_namespaces(obj: K8sObject, ctx: RuleContext) -> str:
+def keep_for_namespaces(obj: K8sObject, ctx: ObjectIndex) -> str:
     """What the namespace and network rules keep of an object until the end of the scan:
     the kinds they read, workloads and custom resources whole, the identity of the rest."""
     if obj.kind in _READ_WHOLE or obj.group not in BUILTIN_GROUPS or ctx.workloads.template_path(obj) is not None:
@@ -141,7 +141,7 @@ def defined_namespaces(objects: Iterable[K8sObject]) -> list[str]:
     return list(dict.fromkeys(o.name for o in objects if is_namespace(o) and not o.context))
 
 
-def judged_namespaces(ctx: RuleContext) -> Iterator[tuple[str, K8sObject, Path]]:
+def judged_namespaces(ctx: ObjectIndex) -> Iterator[tuple[str, K8sObject, Path]]:
     """The namespaces whose guardrails are judged, with the object and path to report at."""
     objects = list(ctx.objects())
     anchors = scan_namespaces(objects)
@@ -156,6 +156,6 @@ def judged_namespaces(ctx: RuleContext) -> Iterator[tuple[str, K8sObject, Path]]
             yield ns, obj, path
 
 
-def namespace_anchor(ctx: RuleContext, namespace: str) -> tuple[K8sObject, Path] | None:
+def namespace_anchor(ctx: ObjectIndex, namespace: str) -> tuple[K8sObject, Path] | None:
     """Where a finding about ``namespace`` points; None when the scan has nothing there."""
     return scan_namespaces(ctx.objects()).get(namespace)

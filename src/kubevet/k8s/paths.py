@@ -7,6 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from kubevet.findings import MISSING, value_at  # noqa: F401 - field paths live in findings
+
 # lists whose items Kubernetes merges by a key other than "name" (patchMergeKey); the
 # first key an item has with a scalar value names it, else "name", else its index
 _MERGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -98,20 +100,3 @@ def _label(item: Any, parent: Any) -> str | None:
             text = "~" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
         return f"={text}"
     return None
-
-
-MISSING = object()
-"""What value_at() returns for a path that is not in the data (None may be a value)."""
-
-
-def value_at(data: Any, path: Sequence) -> Any:
-    """The value at a field path of decoded data, or MISSING."""
-    node = data
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool) and isinstance(node, list) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return MISSING
-    return node

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from kubevet.k8s import selectors
+from kubevet.k8s.index import namespace_of
 from kubevet.model import K8sObject
-from kubevet.rules._base import namespace_of
 
 GROUP = "rbac.authorization.k8s.io"
 ROLE_KINDS = ("Role", "ClusterRole")

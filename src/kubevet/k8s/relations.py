@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterator
 
 from kubevet.k8s import selectors
+from kubevet.k8s.index import ObjectIndex, namespace_of
 from kubevet.k8s.workloads import PodTemplate, containers, replicas
 from kubevet.model import K8sObject
-from kubevet.rules._base import RuleContext, namespace_of
 
 
 class _LabelIndex:
@@ -31,7 +31,7 @@ def _pairs(labels: dict) -> list[tuple[str, str]]:
     return [(k, selectors.label_text(v)) for k, v in labels.items() if isinstance(k, str)]
 
 
-def _service_index(ctx: RuleContext, namespace: str) -> _LabelIndex:
+def _service_index(ctx: ObjectIndex, namespace: str) -> _LabelIndex:
     """The namespace's selecting Services, each filed under one pair of its selector."""
     key = ("services-by-selector", namespace)
     index = ctx.shared.get(key)
@@ -46,7 +46,7 @@ def _service_index(ctx: RuleContext, namespace: str) -> _LabelIndex:
     return index
 
 
-def services_selecting(ctx: RuleContext, template: PodTemplate) -> Iterator[K8sObject]:
+def services_selecting(ctx: ObjectIndex, template: PodTemplate) -> Iterator[K8sObject]:
     """Services whose selector matches the pod template's labels (same namespace)."""
     labels = template.labels
     if not labels:
@@ -58,7 +58,7 @@ def services_selecting(ctx: RuleContext, template: PodTemplate) -> Iterator[K8sO
                 yield svc
 
 
-def templates_in(ctx: RuleContext, namespace: str) -> list[tuple[K8sObject, PodTemplate]]:
+def templates_in(ctx: ObjectIndex, namespace: str) -> list[tuple[K8sObject, PodTemplate]]:
     """Every object with a pod template in a namespace, with the template (cached)."""
     key = ("templates", namespace)
     found = ctx.shared.get(key)
@@ -72,23 +72,7 @@ def templates_in(ctx: RuleContext, namespace: str) -> list[tuple[K8sObject, PodT
     return found
 
 
-def templates_matching(ctx: RuleContext, namespace: str, selector: dict) -> list[tuple[K8sObject, PodTemplate]]:
-    """Pod templates of a namespace whose labels satisfy a Service-style selector map."""
-    pairs = _pairs(selector)
-    if not pairs:
-        return []
-    key = ("templates-by-label", namespace)
-    index = ctx.shared.get(key)
-    if index is None:
-        index = ctx.shared[key] = _LabelIndex()
-        for item in templates_in(ctx, namespace):
-            for pair in _pairs(item[1].labels):
-                index.by_pair.setdefault(pair, []).append(item)
-    candidates = min((index.by_pair.get(p, []) for p in pairs), key=len)
-    return [item for item in candidates if selectors.matches_map(selector, item[1].labels)]
-
-
-def serves_traffic(ctx: RuleContext, template: PodTemplate) -> bool:
+def serves_traffic(ctx: ObjectIndex, template: PodTemplate) -> bool:
     """Whether the pod serves traffic.
 
     It does when a long-running container declares a port, or when a Service of the scan
@@ -159,7 +143,7 @@ def pdb_selects(pdb: K8sObject, labels: dict) -> bool:
     return selectors.matches(pdb.spec.get("selector"), labels, empty_matches_all=empty_matches_all)
 
 
-def pdbs_selecting(ctx: RuleContext, template: PodTemplate) -> Iterator[K8sObject]:
+def pdbs_selecting(ctx: ObjectIndex, template: PodTemplate) -> Iterator[K8sObject]:
     """PodDisruptionBudgets of the namespace that select the template's pods."""
     for pdb in ctx.objects("PodDisruptionBudget", namespace_of(template.obj)):
         if pdb_selects(pdb, template.labels):
@@ -177,7 +161,7 @@ def hpa_target(hpa: K8sObject) -> tuple[str, str] | None:
     return None
 
 
-def hpas_targeting(ctx: RuleContext, obj: K8sObject) -> Iterator[K8sObject]:
+def hpas_targeting(ctx: ObjectIndex, obj: K8sObject) -> Iterator[K8sObject]:
     """HorizontalPodAutoscalers of the namespace whose scaleTargetRef is ``obj``."""
     for hpa in ctx.objects("HorizontalPodAutoscaler", namespace_of(obj)):
         if hpa_target(hpa) == (obj.kind, obj.name):
@@ -192,7 +176,7 @@ def hpa_min_replicas(hpa: K8sObject) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def fewest_replicas(ctx: RuleContext, obj: K8sObject) -> tuple[int, K8sObject | None] | None:
+def fewest_replicas(ctx: ObjectIndex, obj: K8sObject) -> tuple[int, K8sObject | None] | None:
     """The fewest pods a scalable workload runs, and the autoscaler that sets that number.
 
     The lowest minReplicas of the HorizontalPodAutoscalers that scale it (which then own

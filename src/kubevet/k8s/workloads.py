@@ -240,3 +240,16 @@ def named_port(container: Container, port: Any) -> dict | None:
         if isinstance(port, int) and p.get("containerPort") == port:
             return p
     return None
+
+
+def service_account(template: PodTemplate) -> tuple[str, tuple | None]:
+    """The ServiceAccount the pod runs as and the path of the field that names it.
+
+    ``serviceAccountName`` wins; the deprecated ``serviceAccount`` is used when it is
+    unset, as the API server does. Neither set: ``default``, and no path.
+    """
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = template.spec.get(key)
+        if isinstance(value, str) and value:
+            return value, (*template.spec_path, key)
+    return "default", None

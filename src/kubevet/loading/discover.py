@@ -20,10 +20,8 @@ def discover(
     and files (".git", ".github" ...) are skipped. ``-`` reads standard input once.
     Helm charts and kustomizations are rendered (``helm``: a ``HelmOptions``) rather than
     read; ``exclude`` globs leave out files, charts and kustomizations (see
-    ``kubevet.loading.rendered.expand``).
+    ``expand``).
     """
-    from kubevet.loading.rendered import excluded, expand, stdin_source
-
     sources: list[Source] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -59,3 +57,164 @@ def _renderable(path: str) -> bool:
     if name.lower().endswith((".tgz", ".tar.gz")):
         return os.path.isfile(path)
     return name in ("Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def excluded(path: str, patterns: Sequence[str], root: str | None = None) -> bool:
+    """Whether ``--exclude`` patterns leave a path out.
+
+    A pattern without "/" matches any one component of the path (``vendor``,
+    ``*.tmpl.yaml``); a pattern with "/" matches the whole path, as given or relative to
+    the directory being walked, or any directory above it (``charts/legacy`` leaves out
+    everything under it). ``**/`` at the start also matches at the top.
+    """
+    if not patterns:
+        return False
+    import fnmatch
+
+    forms = {_posix(path)}
+    if root is not None:
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            forms.add(_posix(rel))
+    for pattern in patterns:
+        pat = _posix(pattern).rstrip("/")
+        if not pat:
+            continue
+        if "/" not in pat:
+            if any(fnmatch.fnmatch(part, pat) for form in forms for part in form.split("/")):
+                return True
+            continue
+        pats = {pat, pat[3:]} if pat.startswith("**/") else {pat}
+        for form in forms:
+            parts = form.split("/")
+            prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
+            if any(fnmatch.fnmatch(pre, p) for pre in prefixes for p in pats):
+                return True
+    return False
+
+
+def _posix(path: str) -> str:
+    out = path.replace(os.sep, "/")
+    while out.startswith("./"):
+        out = out[2:]
+    return out
+
+
+def stdin_source(data: bytes) -> Source:
+    """Standard input; ``helm template`` output (it has ``# Source:`` headers) is mapped
+    back to its templates when the chart is found under the working directory."""
+    if b"# Source: " not in data:
+        return Source(None, "<stdin>", data)
+    from kubevet.loading.helm import stdin_render
+    from kubevet.loading.rendered import RenderedSource
+
+    try:
+        render = stdin_render(data)
+    except Exception:  # noqa: BLE001 - mapping back is a nicety; stdin is scanned anyway
+        render = None
+    if render is None:
+        return Source(None, "<stdin>", data)
+    return RenderedSource("<stdin>", data, render)
+
+
+def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suffixes: tuple[str, ...]):
+    """Sources for a directory or a file that may be a chart or a kustomization.
+
+    A chart directory (Chart.yaml) or a packaged chart (.tgz) is rendered; a directory
+    with a kustomization is built. Walking a directory tree: a chart directory is
+    rendered and not walked further (its templates, values and subcharts are the
+    chart's); a kustomization is built unless another kustomization of the same scan
+    includes it (it is then a base, seen through the kustomization that uses it); the
+    files a kustomization reads (resources, patches, generator inputs) and the
+    kustomization file itself are not scanned as loose manifests. Everything else is
+    scanned as files. ``exclude`` applies to files, charts and kustomizations alike.
+    """
+    from kubevet.loading import helm as helm_mod
+    from kubevet.loading import kustomize
+
+    sources: list[Source] = []
+    problems: list = []
+
+    def render_chart(chart: str) -> None:
+        key = os.path.realpath(chart)
+        if key in seen:
+            return
+        seen.add(key)
+        s, p = helm_mod.render_chart(chart, helm or helm_mod.HelmOptions())
+        sources.extend(s)
+        problems.extend(p)
+
+    def build(directory: str) -> None:
+        key = os.path.realpath(directory)
+        if key in seen:
+            return
+        seen.add(key)
+        s, p = kustomize.build(directory, (helm.helm_binary if helm else None))
+        sources.extend(s)
+        problems.extend(p)
+
+    def plain(file: str, walked: bool = False) -> None:
+        key = os.path.realpath(file)
+        if key not in seen:
+            seen.add(key)
+            sources.append(Source(file, file, walked=walked))
+
+    if not os.path.isdir(path):
+        name = os.path.basename(path)
+        if helm_mod.is_chart_archive(path):
+            render_chart(path)
+        elif name == helm_mod.CHART_FILE:
+            render_chart(os.path.dirname(path) or ".")
+        elif name in kustomize.KUSTOMIZATION_FILES:
+            build(os.path.dirname(path) or ".")
+        else:
+            plain(path)
+        return sources, problems
+    if helm_mod.is_chart_dir(path):
+        render_chart(path)
+        return sources, problems
+    if kustomize.is_kustomization(path):
+        # named on the command line: built even when it is another one's base
+        build(path)
+        _, owned = kustomize.references(path)
+        seen.update(owned)
+        seen.add(os.path.realpath(kustomize.kustomization_file(path) or ""))
+
+    # walk the tree: charts, kustomizations and loose files, in a stable order
+    items: list[tuple[str, str]] = []
+    kustomizations: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not excluded(os.path.join(dirpath, d), exclude, path)
+        )
+        if dirpath != path and helm_mod.is_chart_dir(dirpath):
+            items.append(("chart", dirpath))
+            dirnames[:] = []
+            continue
+        if dirpath != path and kustomize.is_kustomization(dirpath):
+            items.append(("kustomization", dirpath))
+            kustomizations.append(dirpath)
+        elif dirpath == path and kustomize.is_kustomization(dirpath):
+            kustomizations.append(dirpath)
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if name.startswith(".") or excluded(full, exclude, path):
+                continue
+            if name.lower().endswith(manifest_suffixes):
+                items.append(("file", full))
+    bases: set[str] = set()
+    owned: set[str] = set()
+    for k in kustomizations:
+        dirs, files = kustomize.references(k)
+        bases |= dirs
+        owned |= files
+        owned.add(os.path.realpath(kustomize.kustomization_file(k) or ""))
+    for kind, item in items:
+        if kind == "chart":
+            render_chart(item)
+        elif kind == "kustomization":
+            if os.path.realpath(item) not in bases:
+                build(item)
+        elif os.path.realpath(item) not in owned:
+            plain(item, walked=True)
+    return sources, problems

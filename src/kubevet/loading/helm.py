@@ -21,7 +21,6 @@ value comes from when that value is exactly a value of the chart's values.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import glob
 import io
 import json
@@ -35,8 +34,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kubevet.errors import KubevetError
-from kubevet.k8s.paths import MISSING, value_at
-from kubevet.loading.rendered import HelmOptions, Placement, Render, RenderedSource  # noqa: F401 - HelmOptions lives there
+from kubevet.findings import MISSING, value_at
+from kubevet.loading.rendered import HelmOptions, Placement, Render, RenderedSource, json_equal  # noqa: F401 - HelmOptions lives there
 from kubevet.model import Problem
 
 CHART_FILE = "Chart.yaml"
@@ -988,7 +987,7 @@ class HelmRender(Render):
                 continue
             if depth < len(path) and not isinstance(node, (dict, list)):
                 continue
-            hits = [r for r in refs if _same(_get(scope, r), node)]
+            hits = [r for r in refs if json_equal(_get(scope, r), node)]
             if len(hits) != 1:
                 continue
             keys = [*self._prefix(entry.template), *hits[0].split(".")]
@@ -1035,21 +1034,6 @@ class HelmRender(Render):
         return None
 
 
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON values: true is not 1, 1 is 1.0."""
-    if a is MISSING or b is MISSING:
-        return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
-        return False
-    return a == b
 
 
 def _get(values: Any, dotted: str):
@@ -1235,7 +1219,3 @@ def stdin_render(data: bytes, cwd: str | None = None) -> HelmRender | None:
     values = _safe_yaml(files.read("values.yaml") or b"") if files is not None else None
     value_files = [(files.display("values.yaml"), values)] if files is not None else []
     return HelmRender(chart, name, files, index, values if isinstance(values, dict) else {}, value_files)
-
-
-def matches_any(path: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatch(path, p) for p in patterns)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubevet.errors import KubevetError
-from kubevet.k8s.paths import MISSING, value_at
-from kubevet.loading.rendered import Placement, Render, RenderedSource
+from kubevet.findings import MISSING, value_at
+from kubevet.loading.rendered import Placement, Render, RenderedSource, json_equal
 from kubevet.model import Problem
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -344,9 +344,8 @@ class KustomizeRender(Render):
         value, node, line0 = found
         here = value_at(built, path)
         there = value_at(value, path)
-        from kubevet.loading.helm import _same
 
-        if here is not MISSING and there is not MISSING and _same(here, there):
+        if here is not MISSING and there is not MISSING and json_equal(here, there):
             try:
                 from kubevet.loading.positions import walk
 
@@ -379,14 +378,13 @@ class KustomizeRender(Render):
         to the built value: (file, line, column), or None."""
         if not path or value is MISSING:
             return None
-        from kubevet.loading.helm import _same
 
         _, files = references(self.directory)
         hits = []
         for file in sorted(files):
             docs = self._file_docs(file)
             for obj, node, line0 in docs or ():
-                if obj.get("kind") == self.entries[k].kind and _same(value_at(obj, path), value):
+                if obj.get("kind") == self.entries[k].kind and json_equal(value_at(obj, path), value):
                     hits.append((file, node, line0))
         if len(hits) != 1:
             return None

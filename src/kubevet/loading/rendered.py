@@ -2,7 +2,7 @@
 
 A render becomes one ``RenderedSource``: the whole rendered stream, held in memory, under a
 display name unique to the render. The engine judges it like any other source and places
-findings at lines of that stream; ``finish`` then moves every finding, skipped document and
+findings at lines of that stream; ``move_to_origins`` then moves every finding, skipped document and
 checked object of a rendered source to the file it really comes from (a chart's template,
 a kustomization's base file), keeps the rendered position in ``Finding.extra``, and merges
 the findings that several renders of one chart (``--values-matrix``) have in common.
@@ -13,12 +13,12 @@ Nothing here imports Helm or runs kustomize: the renderers live in ``helm`` and
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kubevet.findings import MISSING
 from kubevet.model import Document, Source
 
 
@@ -65,7 +65,7 @@ class Render:
     """What a renderer knows about one render: how to map a line of its output back.
 
     ``group`` names the thing rendered (a chart path); renders of one group with
-    different ``label`` s (values files) are compared by ``finish``.
+    different ``label`` s (values files) are compared by ``move_to_origins``.
     """
 
     kind = "render"
@@ -93,7 +93,7 @@ class RenderedSource(Source):
     def __init__(self, display: str, data: bytes, render: Render) -> None:
         super().__init__(None, display, data)
         self.render = render
-        # for callers that never call finish(): the engine still names the template
+        # for callers that never call move_to_origins(): the engine still names the template
         self.origin_of = self._origin
 
     def namespace_from_release(self, line: int) -> bool:
@@ -106,29 +106,7 @@ class RenderedSource(Source):
             return self.display
 
 
-def scan_rendered(engine, sources: Sequence[Source], problems=(), jobs: int = 1, **options):
-    """``engine.scan`` for sources that may include renders, then ``finish``.
-
-    Each render of a ``--values-matrix`` is an alternative to the others, not a part of
-    the same cluster: it is judged in a scan of its own, so that cluster rules (duplicate
-    objects, PodDisruptionBudgets and Services selecting pods ...) see its objects only.
-    Everything else is judged together, as before.
-    """
-    shared: list[Source] = []
-    alone: dict[tuple, list[Source]] = defaultdict(list)
-    for s in sources:
-        if isinstance(s, RenderedSource) and s.render.label is not None:
-            alone[(s.render.group, s.render.label)].append(s)
-        else:
-            shared.append(s)
-    result = engine.scan(shared, problems, jobs=jobs, **options)
-    for group in alone.values():
-        result.merge(engine.scan(group, (), jobs=1, **options))
-    finish(result, sources)
-    return result
-
-
-def finish(result, sources: Sequence[Source]) -> None:
+def move_to_origins(result, sources: Sequence[Source]) -> None:
     """Move what a scan reports about rendered sources to the files they come from.
 
     Findings, skipped documents and JUnit's checked objects keep their rule, message and
@@ -235,164 +213,17 @@ def _merge_renders(result, sources: Iterable[RenderedSource]) -> None:
     result.findings = out
 
 
-# --------------------------------------------------------------------------- discovery
-
-
-def excluded(path: str, patterns: Sequence[str], root: str | None = None) -> bool:
-    """Whether ``--exclude`` patterns leave a path out.
-
-    A pattern without "/" matches any one component of the path (``vendor``,
-    ``*.tmpl.yaml``); a pattern with "/" matches the whole path, as given or relative to
-    the directory being walked, or any directory above it (``charts/legacy`` leaves out
-    everything under it). ``**/`` at the start also matches at the top.
-    """
-    if not patterns:
+def json_equal(a: Any, b: Any) -> bool:
+    """Equal as JSON values: true is not 1, 1 is 1.0 (how renderers match a value of their
+    output to the value or template that produced it)."""
+    if a is MISSING or b is MISSING:
         return False
-    import fnmatch
-
-    forms = {_posix(path)}
-    if root is not None:
-        rel = os.path.relpath(path, root)
-        if not rel.startswith(".."):
-            forms.add(_posix(rel))
-    for pattern in patterns:
-        pat = _posix(pattern).rstrip("/")
-        if not pat:
-            continue
-        if "/" not in pat:
-            if any(fnmatch.fnmatch(part, pat) for form in forms for part in form.split("/")):
-                return True
-            continue
-        pats = {pat, pat[3:]} if pat.startswith("**/") else {pat}
-        for form in forms:
-            parts = form.split("/")
-            prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
-            if any(fnmatch.fnmatch(pre, p) for pre in prefixes for p in pats):
-                return True
-    return False
-
-
-def _posix(path: str) -> str:
-    out = path.replace(os.sep, "/")
-    while out.startswith("./"):
-        out = out[2:]
-    return out
-
-
-def stdin_source(data: bytes) -> Source:
-    """Standard input; ``helm template`` output (it has ``# Source:`` headers) is mapped
-    back to its templates when the chart is found under the working directory."""
-    if b"# Source: " not in data:
-        return Source(None, "<stdin>", data)
-    from kubevet.loading.helm import stdin_render
-
-    try:
-        render = stdin_render(data)
-    except Exception:  # noqa: BLE001 - mapping back is a nicety; stdin is scanned anyway
-        render = None
-    if render is None:
-        return Source(None, "<stdin>", data)
-    return RenderedSource("<stdin>", data, render)
-
-
-def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suffixes: tuple[str, ...]):
-    """Sources for a directory or a file that may be a chart or a kustomization.
-
-    A chart directory (Chart.yaml) or a packaged chart (.tgz) is rendered; a directory
-    with a kustomization is built. Walking a directory tree: a chart directory is
-    rendered and not walked further (its templates, values and subcharts are the
-    chart's); a kustomization is built unless another kustomization of the same scan
-    includes it (it is then a base, seen through the kustomization that uses it); the
-    files a kustomization reads (resources, patches, generator inputs) and the
-    kustomization file itself are not scanned as loose manifests. Everything else is
-    scanned as files. ``exclude`` applies to files, charts and kustomizations alike.
-    """
-    from kubevet.loading import helm as helm_mod
-    from kubevet.loading import kustomize
-
-    sources: list[Source] = []
-    problems: list = []
-
-    def render_chart(chart: str) -> None:
-        key = os.path.realpath(chart)
-        if key in seen:
-            return
-        seen.add(key)
-        s, p = helm_mod.render_chart(chart, helm or helm_mod.HelmOptions())
-        sources.extend(s)
-        problems.extend(p)
-
-    def build(directory: str) -> None:
-        key = os.path.realpath(directory)
-        if key in seen:
-            return
-        seen.add(key)
-        s, p = kustomize.build(directory, (helm.helm_binary if helm else None))
-        sources.extend(s)
-        problems.extend(p)
-
-    def plain(file: str, walked: bool = False) -> None:
-        key = os.path.realpath(file)
-        if key not in seen:
-            seen.add(key)
-            sources.append(Source(file, file, walked=walked))
-
-    if not os.path.isdir(path):
-        name = os.path.basename(path)
-        if helm_mod.is_chart_archive(path):
-            render_chart(path)
-        elif name == helm_mod.CHART_FILE:
-            render_chart(os.path.dirname(path) or ".")
-        elif name in kustomize.KUSTOMIZATION_FILES:
-            build(os.path.dirname(path) or ".")
-        else:
-            plain(path)
-        return sources, problems
-    if helm_mod.is_chart_dir(path):
-        render_chart(path)
-        return sources, problems
-    if kustomize.is_kustomization(path):
-        # named on the command line: built even when it is another one's base
-        build(path)
-        _, owned = kustomize.references(path)
-        seen.update(owned)
-        seen.add(os.path.realpath(kustomize.kustomization_file(path) or ""))
-
-    # walk the tree: charts, kustomizations and loose files, in a stable order
-    items: list[tuple[str, str]] = []
-    kustomizations: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not excluded(os.path.join(dirpath, d), exclude, path)
-        )
-        if dirpath != path and helm_mod.is_chart_dir(dirpath):
-            items.append(("chart", dirpath))
-            dirnames[:] = []
-            continue
-        if dirpath != path and kustomize.is_kustomization(dirpath):
-            items.append(("kustomization", dirpath))
-            kustomizations.append(dirpath)
-        elif dirpath == path and kustomize.is_kustomization(dirpath):
-            kustomizations.append(dirpath)
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            if name.startswith(".") or excluded(full, exclude, path):
-                continue
-            if name.lower().endswith(manifest_suffixes):
-                items.append(("file", full))
-    bases: set[str] = set()
-    owned: set[str] = set()
-    for k in kustomizations:
-        dirs, files = kustomize.references(k)
-        bases |= dirs
-        owned |= files
-        owned.add(os.path.realpath(kustomize.kustomization_file(k) or ""))
-    for kind, item in items:
-        if kind == "chart":
-            render_chart(item)
-        elif kind == "kustomization":
-            if os.path.realpath(item) not in bases:
-                build(item)
-        elif os.path.realpath(item) not in owned:
-            plain(item, walked=True)
-    return sources, problems
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return a == b

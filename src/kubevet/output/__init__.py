@@ -31,7 +31,7 @@ from kubevet.errors import UsageError
 if TYPE_CHECKING:
     from kubevet.findings import Finding
     from kubevet.result import ScanResult
-    from kubevet.rules._base import Rule
+    from kubevet.rules import Rule
 
 FORMATS = {
     "text": "kubevet.output.text",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from kubevet.findings import Severity
 from kubevet.output import RenderOptions, ordered
 from kubevet.result import ScanResult
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "txt"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -30,7 +30,7 @@ from typing import Any
 from kubevet.findings import Finding, Severity
 from kubevet.output import RenderOptions, ordered
 from kubevet.result import INPUT_ERRORS, ScanResult
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "json"
 SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}

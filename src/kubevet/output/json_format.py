@@ -13,7 +13,7 @@ from typing import Any
 from kubevet.findings import Finding, format_path
 from kubevet.output import RenderOptions, ordered, rule_url, tool_version
 from kubevet.result import ScanResult, summary
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "json"
 SCHEMA_VERSION = 1

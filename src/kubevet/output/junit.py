@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 from kubevet.findings import Finding
 from kubevet.output import RenderOptions, ordered
 from kubevet.result import INPUT_ERRORS, ScanResult
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "xml"
 NEEDS_CHECKS = True  # the engine records which rules judged each object

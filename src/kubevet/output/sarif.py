@@ -25,7 +25,7 @@ from urllib.parse import quote
 from kubevet.findings import Finding, Severity, format_path
 from kubevet.output import RenderOptions, ordered, rule_url, tool_version
 from kubevet.result import ScanResult
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "json"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

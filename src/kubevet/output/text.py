@@ -14,7 +14,7 @@ from itertools import groupby
 from kubevet.findings import Finding, Severity
 from kubevet.output import RenderOptions, ordered
 from kubevet.result import ScanResult, summary
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule
 
 EXTENSION = "txt"
 

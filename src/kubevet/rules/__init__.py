@@ -10,7 +10,9 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from kubevet.rules._base import Rule, registered
+from kubevet.rules._base import WORKLOADS, Option, Rule, RuleContext, registered, rule
+
+__all__ = ["WORKLOADS", "Option", "Rule", "RuleContext", "all_rules", "lookup", "rule"]
 
 ENTRY_POINT_GROUP = "kubevet.rules"
 

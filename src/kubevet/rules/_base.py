@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubevet.findings import Finding, Path, Severity
+from kubevet.k8s.index import ObjectIndex, namespace_of
+
+__all__ = ["WORKLOADS", "Option", "Rule", "RuleContext", "namespace_of", "rule"]
 
 if TYPE_CHECKING:
-    from kubevet.k8s.workloads import PodTemplate, Workloads
+    from kubevet.k8s.workloads import Workloads
     from kubevet.model import K8sObject
 
 SCOPES = ("object", "cluster", "input")
@@ -218,10 +221,11 @@ def _dedent(doc: str) -> str:
     return "\n".join([lines[0].strip()] + [l[margin:] for l in lines[1:]])
 
 
-class RuleContext:
+class RuleContext(ObjectIndex):
     """What a check sees besides the object: its options, the workload registry, the scan.
 
-    Cluster-scope rules read every retained object of the lint context with ``objects()``.
+    Cluster-scope rules read every retained object of the lint context with ``objects()``
+    (see ``kubevet.k8s.index.ObjectIndex``).
     """
 
     def __init__(
@@ -233,50 +237,16 @@ class RuleContext:
         config: Any = None,
         shared: dict | None = None,
     ) -> None:
+        super().__init__(workloads, objects, config, shared)
         self.rule = rule
         self.options = options
-        self.workloads = workloads
-        self.config = config  # the scan's Config (namespaces to judge, target version ...)
-        self._objects = objects or []
-        # indexes every cluster rule of the scan can reuse (see k8s.relations); the objects
-        # by kind and by (kind, namespace) live here too
-        self.shared: dict = shared if shared is not None else {}
 
     def option(self, name: str) -> Any:
         return self.options[name]
 
-    def pod_template(self, obj: K8sObject) -> PodTemplate | None:
-        return self.workloads.pod_template(obj)
-
-    def objects(self, kind: str | None = None, namespace: str | None = None) -> Iterator[K8sObject]:
-        """Objects of the scan, optionally of one kind and in one namespace (indexed)."""
-        if kind is None:
-            if namespace is None:
-                return iter(self._objects)
-            return (o for o in self._objects if namespace_of(o) == namespace)
-        by_kind = self.shared.get("objects-by-kind")
-        if by_kind is None:
-            by_kind = self.shared["objects-by-kind"] = {}
-            for obj in self._objects:
-                by_kind.setdefault(obj.kind, []).append(obj)
-                by_kind.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
-        return iter(by_kind.get(kind if namespace is None else (kind, namespace), ()))
-
-    def workload_objects(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
-        """Every object with a pod template, with that template."""
-        for obj in self._objects:
-            template = self.workloads.pod_template(obj)
-            if template is not None:
-                yield obj, template
-
     def finding(self, obj: K8sObject, message: str, path: Path = ()) -> Finding:
         """A finding about ``obj``; cluster-scope rules use this to say which object."""
         return Finding(message, path, target=obj)
-
-
-def namespace_of(obj: K8sObject) -> str:
-    """The namespace an object lands in when applied without -n: its own or "default"."""
-    return obj.namespace or "default"
 
 
 _REGISTRY: dict[str, Rule] = {}

@@ -129,7 +129,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: kube-linter `no-anti-affinity`, Polaris `topologySpreadConstraint`.
     """
     minimum = ctx.option("min-replicas")
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         scale = fewest_replicas(ctx, obj)
         if scale is None or scale[0] < minimum:
             continue

@@ -92,7 +92,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Migrating Deployments and StatefulSets to horizontal autoscaling: https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling
     - Peers: none.
     """
-    for obj, _ in ctx.workload_objects():
+    for obj, _ in ctx.judged_workloads():
         if obj.spec.get("replicas") is None:
             continue
         names = ", ".join(dict.fromkeys(repr(hpa.name) for hpa in hpas_targeting(ctx, obj)))

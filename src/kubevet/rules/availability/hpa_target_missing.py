@@ -104,7 +104,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - HorizontalPodAutoscaler API: https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
     - Peers: kube-linter `dangling-horizontalpodautoscaler`.
     """
-    for hpa in ctx.objects("HorizontalPodAutoscaler"):
+    for hpa in ctx.judged("HorizontalPodAutoscaler"):
         target = hpa_target(hpa)
         if target is None or target[0] not in ctx.workloads.kinds:
             continue

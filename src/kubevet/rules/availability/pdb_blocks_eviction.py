@@ -131,7 +131,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: Polaris `pdbDisruptionsIsZero` and `pdbMinAvailableGreaterThanHPAMinReplicas`,
       kube-linter `pdb-max-unavailable` and `pdb-min-available`.
     """
-    for pdb in ctx.objects("PodDisruptionBudget"):
+    for pdb in ctx.judged("PodDisruptionBudget"):
         max_unavailable = pdb.spec.get("maxUnavailable")
         # any positive percentage of one pod or more rounds up to at least one pod
         if scaled_value(max_unavailable, 1, round_up=True) == 0:

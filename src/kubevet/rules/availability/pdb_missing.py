@@ -114,7 +114,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Specifying a disruption budget: https://kubernetes.io/docs/tasks/run-application/configure-pdb/
     - Peers: Polaris `missingPodDisruptionBudget`.
     """
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         if obj.kind not in REPLICATED_KINDS:
             continue
         replicated = _why_replicated(ctx, obj, ctx.option("min-replicas"))

@@ -108,7 +108,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     - Peers: none of Polaris or kube-linter checks this.
     """
-    for pdb in ctx.objects("PodDisruptionBudget"):
+    for pdb in ctx.judged("PodDisruptionBudget"):
         never = _never_selects(pdb)
         if never:
             yield ctx.finding(pdb, never, spec_path(pdb, "selector"))

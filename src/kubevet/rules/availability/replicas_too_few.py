@@ -109,7 +109,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     minimum = ctx.option("min-replicas")
     serving_only = ctx.option("serving-only")
     for kind in DEPLOYMENT_KINDS:
-        for obj in ctx.objects(kind):
+        for obj in ctx.judged(kind):
             if ctx.workloads.template_path(obj) is None:
                 continue  # not the built-in kind: a custom resource, or an invalid apiVersion
             count = replicas(obj)

@@ -115,7 +115,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: kube-linter `no-rolling-update-strategy`.
     """
     for kind, (rolling, params_field) in ROLLING.items():
-        for obj in ctx.objects(kind):
+        for obj in ctx.judged(kind):
             if ctx.workloads.template_path(obj) is None:
                 continue  # not the built-in kind
             scale = fewest_replicas(ctx, obj)

@@ -108,7 +108,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - serviceName made optional: https://github.com/kubernetes/kubernetes/pull/130233
     - Peers: none.
     """
-    for sts in ctx.objects("StatefulSet"):
+    for sts in ctx.judged("StatefulSet"):
         name = sts.spec.get("serviceName")
         template = ctx.pod_template(sts)
         if not isinstance(name, str) or not name or template is None:

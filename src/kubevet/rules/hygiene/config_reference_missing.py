@@ -142,7 +142,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 kinds_present.add((kind, ns))
     report_missing = ctx.option("missing-objects")
     made_by_hooks = _named_by_hooks(ctx)
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         if obj.context:
             continue
         ns = namespace_of(obj)

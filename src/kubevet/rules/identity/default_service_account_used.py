@@ -1,6 +1,6 @@
 from kubevet.findings import Finding
+from kubevet.k8s.workloads import service_account
 from kubevet.rules._base import WORKLOADS, rule
-from kubevet.rules.identity._common import service_account
 
 
 @rule(code="IDN002", name="default-service-account-used", severity="warning", kinds=WORKLOADS)

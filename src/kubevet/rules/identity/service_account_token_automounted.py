@@ -1,5 +1,5 @@
+from kubevet.k8s.workloads import service_account
 from kubevet.rules._base import WORKLOADS, namespace_of, rule
-from kubevet.rules.identity._common import service_account
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
@@ -97,7 +97,7 @@ def check(ctx):
         if sa.group == "" and sa.data.get("automountServiceAccountToken") is False
     }
     bound = _bound_service_accounts(ctx)
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         pod_setting = template.spec.get("automountServiceAccountToken")
         if pod_setting is False:
             continue

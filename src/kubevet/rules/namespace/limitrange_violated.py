@@ -112,7 +112,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Constraints on resource limits and requests: https://kubernetes.io/docs/concepts/policy/limit-range/#constraints-on-resource-limits-and-requests
     - Peers: none; Polaris `resourceRange` (a custom check) bounds values from its own configuration, not from the namespace's LimitRanges.
     """
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         if obj.context:
             continue
         limitranges = list(ctx.objects("LimitRange", namespace_of(obj)))

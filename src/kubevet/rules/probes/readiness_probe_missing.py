@@ -122,7 +122,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Pod lifecycle, container probes: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes
     - Peers: Polaris `readinessProbeMissing`, kube-linter `no-readiness-probe`, kube-score `container-probes`.
     """
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         candidates = list(long_running_containers(template))
         regular = [c for c in candidates if c.section == "containers"]
         # a Service port that no container declares reaches the pod's only regular container

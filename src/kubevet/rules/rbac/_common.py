@@ -14,11 +14,12 @@ leave those grants to them while they are enabled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import KINDS, Access, Binding, PolicyRule, Rbac, Role, full_admin
+from kubevet.k8s.rbac import KINDS, Binding, PolicyRule, Rbac, Role, full_admin
+from kubevet.k8s.rbac_risks import Find, Grant, and_list, grants, phrase  # noqa: F401 - the RBAC rules use them
 from kubevet.rules._base import Option, RuleContext
 
 PLATFORM_NAMES = Option(
@@ -26,11 +27,6 @@ PLATFORM_NAMES = Option(
     ["system:*"],
     "roles and bindings with these names (patterns, * for any text) belong to the control plane and are not judged",
 )
-Grant = tuple[str, str]
-"""One thing a role rule allows: a verb on a target, ("delete", "secrets")."""
-
-Find = Callable[[PolicyRule, "str | None"], "list[Grant]"]
-"""What a role rule allows of what a check looks for, granted in a namespace (None: everywhere)."""
 
 
 def model(ctx: RuleContext) -> Rbac:
@@ -58,28 +54,6 @@ def who(binding: Binding) -> str:
     if len(labels) > 3:
         labels = [*labels[:2], f"{len(labels) - 2} more subjects"]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def phrase(grants: Iterable[Grant]) -> str:
-    """Grants in words, targets of the same verbs together: "delete, deletecollection secrets and configmaps"."""
-    verbs_of: dict[str, list[str]] = {}
-    for verb, target in grants:
-        verbs = verbs_of.setdefault(target, [])
-        if verb not in verbs:
-            verbs.append(verb)
-    targets_of: dict[tuple[str, ...], list[str]] = {}
-    for target, verbs in verbs_of.items():
-        targets_of.setdefault(tuple(verbs), []).append(target)
-    return "; ".join(f"{', '.join(verbs)} {_and(targets)}" for verbs, targets in targets_of.items())
-
-
-def grants(rule: PolicyRule, accesses: Iterable[Access], namespace: str | None) -> list[Grant]:
-    """The verbs of each access that a rule allows, granted in a namespace (None: everywhere)."""
-    return [(verb, a.resource) for a in accesses for verb in rule.verbs_for(a, namespace)]
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def source(binding: Binding, rules: list[PolicyRule]) -> str:
@@ -156,6 +130,6 @@ def _unbound(
         widened = [a for a in aggregators if new[a]]
         if widened:
             grants_new = [g for g in found if any(g in new[a] for a in widened)]
-            names = _and([a.label for a in widened])
+            names = and_list([a.label for a in widened])
             message = f"every subject bound to {names} can {phrase(grants_new)}: {role.label} is aggregated into it"
             yield ctx.finding(role.obj, message, rule.path)

@@ -1,23 +1,10 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import KINDS, Access, PolicyRule
+from kubevet.k8s.rbac import KINDS
+from kubevet.k8s.rbac_risks import creates_pods
 from kubevet.rules._base import RuleContext, rule
-from kubevet.rules.rbac._common import PLATFORM_NAMES, Grant, grant_findings, grants
-
-CREATE = ("create",)
-WORKLOADS = [
-    Access(CREATE, "", "pods"),
-    Access(CREATE, "", "replicationcontrollers"),
-    *(Access(CREATE, group, r) for group in ("apps", "extensions") for r in ("deployments", "replicasets", "daemonsets")),
-    Access(CREATE, "apps", "statefulsets"),
-    Access(CREATE, "batch", "jobs"),
-    Access(CREATE, "batch", "cronjobs"),
-]
-
-
-def creates_pods(rule: PolicyRule, namespace: str | None) -> list[Grant]:
-    return [] if rule.names else grants(rule, WORKLOADS, namespace)
+from kubevet.rules.rbac._common import PLATFORM_NAMES, grant_findings
 
 
 @rule(code="RBC007", name="rbac-create-pods", severity="info", kinds=KINDS, scope="cluster", options=[PLATFORM_NAMES])

@@ -1,29 +1,10 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import KINDS, Access, PolicyRule
+from kubevet.k8s.rbac import KINDS
+from kubevet.k8s.rbac_risks import destructive
 from kubevet.rules._base import RuleContext, rule
-from kubevet.rules.rbac._common import PLATFORM_NAMES, Grant, grant_findings, grants
-
-VERBS = ("delete", "deletecollection")
-DATA = [Access(VERBS, "", r) for r in ("secrets", "configmaps", "persistentvolumeclaims")]
-EVERYTHING = Access(VERBS, "", "*")
-
-
-def destructive(rule: PolicyRule, namespace: str | None) -> list[Grant]:
-    """Deleting the data of a namespace, or the namespace itself, that a rule allows."""
-    if rule.names:
-        return []
-    if "*" in rule.resources:
-        target = "every resource" if "*" in rule.groups else "every resource of the core API group"
-        return [(verb, target) for verb, _ in grants(rule, [EVERYTHING], namespace)]
-    found = grants(rule, DATA, namespace)
-    if namespace is None:
-        found += grants(rule, [Access(VERBS, "", "namespaces")], None)
-    elif "delete" in rule.verbs_for(Access(VERBS, "", "namespaces"), namespace):
-        # the API authorizes deleting a namespace as a request in that namespace
-        found.append(("delete", "the namespace itself"))
-    return found
+from kubevet.rules.rbac._common import PLATFORM_NAMES, grant_findings
 
 
 @rule(code="RBC003", name="rbac-destructive-access", severity="error", kinds=KINDS, scope="cluster", options=[PLATFORM_NAMES])

@@ -1,53 +1,10 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import GROUP, KINDS, Access, PolicyRule, Rbac, full_admin
+from kubevet.k8s.rbac import KINDS
+from kubevet.k8s.rbac_risks import escalation
 from kubevet.rules._base import RuleContext, rule
-from kubevet.rules.rbac._common import (
-    PLATFORM_NAMES,
-    Grant,
-    grant_findings,
-    grants,
-    model,
-)
-
-WRITE = ("create", "update", "patch")
-CLUSTER_ROLES = [
-    # binding a ClusterRole in a RoleBinding is authorized in the binding's namespace;
-    # changing a ClusterRole is a request outside namespaces
-    Access(("bind",), GROUP, "clusterroles"),
-    Access(("escalate",), GROUP, "clusterroles", cluster_scoped=True),
-]
-ESCALATE = [Access(("escalate", "bind"), GROUP, "roles"), *CLUSTER_ROLES]
-IMPERSONATE = [
-    Access(("impersonate",), "", "users", cluster_scoped=True),
-    Access(("impersonate",), "", "groups", cluster_scoped=True),
-    Access(("impersonate",), "", "serviceaccounts"),
-]
-OTHERS = [
-    Access(WRITE, GROUP, "roles"),
-    Access(WRITE, GROUP, "rolebindings"),
-    Access(WRITE, GROUP, "clusterroles", cluster_scoped=True),
-    Access(WRITE, GROUP, "clusterrolebindings", cluster_scoped=True),
-    Access(("create",), "", "serviceaccounts/token"),
-]
-
-
-def escalation(rbac: Rbac):
-    def find(rule: PolicyRule, namespace: str | None) -> list[Grant]:
-        """The ways past RBAC's escalation checks that a rule allows."""
-        if not rule.names:
-            return grants(rule, [*ESCALATE, *IMPERSONATE, *OTHERS], namespace)
-        # bind and escalate limited to named ClusterRoles: only a full-admin one matters
-        found = []
-        for verb, _ in grants(rule, CLUSTER_ROLES, namespace):
-            for name in sorted(rule.names):
-                role = rbac.cluster_roles.get(name)
-                if role is not None and full_admin(rbac.rules_of(role)):
-                    found.append((verb, f"ClusterRole {name}"))
-        return found
-
-    return find
+from kubevet.rules.rbac._common import PLATFORM_NAMES, grant_findings, model
 
 
 @rule(code="RBC005", name="rbac-escalation", severity="error", kinds=KINDS, scope="cluster", options=[PLATFORM_NAMES])

@@ -1,16 +1,15 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import KINDS, Access, PolicyRule
+from kubevet.k8s.rbac import KINDS
+from kubevet.k8s.rbac_risks import shells
 from kubevet.rules._base import Option, RuleContext, kube_version, rule
-from kubevet.rules.rbac._common import (
-    PLATFORM_NAMES,
-    Find,
-    Grant,
-    grant_findings,
-    grants,
-)
+from kubevet.rules.rbac._common import PLATFORM_NAMES, grant_findings
 from kubevet.schema import versions
+
+# from 1.35 the API server also requires create for the WebSocket (GET) upgrade of exec
+# and attach (feature gate AuthorizePodWebsocketUpgradeCreatePermission, on by default)
+CREATE_REQUIRED = (1, 35)
 
 KUBE_VERSION = Option(
     "kube-version",
@@ -19,31 +18,6 @@ KUBE_VERSION = Option(
     "config's kube_version. Empty: the newest kubevet knows.",
     kube_version,
 )
-# from 1.35 the API server also requires create for the WebSocket (GET) upgrade of exec
-# and attach (feature gate AuthorizePodWebsocketUpgradeCreatePermission, on by default)
-CREATE_REQUIRED = (1, 35)
-KUBELET = {"nodes/proxy": "nodes/proxy (the kubelet's API, which runs commands in any pod of a node)"}
-
-
-def shells(kube_version: str) -> Find:
-    """What opens a shell in a pod on that Kubernetes version: kubectl sends a POST (create),
-    the WebSocket protocol a GET, which alone suffices for exec and attach before 1.35 and
-    for the kubelet's API (nodes/proxy) on every version."""
-    pod_verbs = ("create",) if versions.parse(kube_version) >= CREATE_REQUIRED else ("create", "get")
-    accesses = [
-        Access(pod_verbs, "", "pods/exec"),
-        Access(pod_verbs, "", "pods/attach"),
-        Access(("create", "get"), "", "nodes/proxy", cluster_scoped=True),
-    ]
-
-    def find(rule: PolicyRule, namespace: str | None) -> list[Grant]:
-        if rule.names:
-            return []
-        return [(verb, KUBELET.get(target, target)) for verb, target in grants(rule, accesses, namespace)]
-
-    return find
-
-
 @rule(
     code="RBC006",
     name="rbac-exec-attach",
@@ -162,4 +136,4 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
       `clusterrolebindingPodExecAttach`, `rolebindingClusterRolePodExecAttach`,
       `rolebindingRolePodExecAttach`.
     """
-    return grant_findings(ctx, shells(ctx.option("kube-version")))
+    return grant_findings(ctx, shells(versions.parse(ctx.option("kube-version")) >= CREATE_REQUIRED))

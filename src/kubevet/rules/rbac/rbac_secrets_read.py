@@ -1,15 +1,10 @@
 from collections.abc import Iterator
 
 from kubevet.findings import Finding
-from kubevet.k8s.rbac import KINDS, Access, PolicyRule
+from kubevet.k8s.rbac import KINDS
+from kubevet.k8s.rbac_risks import reads_secrets
 from kubevet.rules._base import RuleContext, rule
-from kubevet.rules.rbac._common import PLATFORM_NAMES, Grant, grant_findings, grants
-
-SECRETS = Access(("get", "list", "watch"), "", "secrets")
-
-
-def reads_secrets(rule: PolicyRule, namespace: str | None) -> list[Grant]:
-    return [] if rule.names else grants(rule, [SECRETS], namespace)
+from kubevet.rules.rbac._common import PLATFORM_NAMES, grant_findings
 
 
 @rule(code="RBC004", name="rbac-secrets-read", severity="warning", kinds=KINDS, scope="cluster", options=[PLATFORM_NAMES])

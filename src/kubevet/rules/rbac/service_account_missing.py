@@ -3,8 +3,8 @@ from collections.abc import Iterator
 
 from kubevet.findings import Finding
 from kubevet.k8s.rbac import BINDING_KINDS, controller_accounts
+from kubevet.k8s.workloads import service_account
 from kubevet.rules._base import WORKLOADS, RuleContext, namespace_of, rule
-from kubevet.rules.identity._common import service_account
 from kubevet.rules.rbac._common import model
 
 # a DNS-1123 subdomain, which ServiceAccount names are; anything else ("$SA_NAME",
@@ -118,7 +118,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             and (namespace, name) not in defined
         )
 
-    for obj, template in ctx.workload_objects():
+    for obj, template in ctx.judged_workloads():
         name, path = service_account(template)
         if not obj.context and path is not None and missing(namespace_of(obj), name):
             yield ctx.finding(obj, f"ServiceAccount {name!r} is not defined in namespace {namespace_of(obj)}", path)

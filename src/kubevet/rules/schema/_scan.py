@@ -96,6 +96,13 @@ def analysis(ctx) -> Analysis:
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
     for obj in objs:
+        if obj.context:
+            # never reported on: it only counts among the objects of an unknown kind
+            verdict = catalog.verdict(obj)
+            if verdict.state == "unknown":
+                entry = result.unknown.setdefault((obj.api_version, obj.kind), [obj, 0, verdict.message])
+                entry[1] += 1
+            continue
         if judged_early(obj, ctx):
             continue  # SCH001 judged it while it streamed by; other rules kept it
         verdict = catalog.verdict(obj)
