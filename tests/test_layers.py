@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # OpenAPI schemas, CRDs, CEL, API lifecycle
     ("schema", ("kubevet.schema",)),
     # the rules, their registry, and what selects and configures them
-    ("rules", ("kubevet.rules", "kubevet.config", "kubevet.config_file", "kubevet.suppress")),
+    ("rules", ("kubevet.rules", "kubevet.config", "kubevet.config_file", "kubevet.config_types", "kubevet.suppress")),
     # one engine, and the library API over it
     ("engine", ("kubevet.engine", "kubevet.api")),
     # everything else: cli, output formats, baseline, commands, serve, diff, triage, etcd ...

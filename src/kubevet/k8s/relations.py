@@ -93,7 +93,7 @@ def monitoring_port(name: object) -> bool:
     return isinstance(name, str) and bool(_MONITORING_PORT.search(name.lower()))
 
 
-def serves_requests(ctx: RuleContext, template: PodTemplate) -> bool:
+def serves_requests(ctx: ObjectIndex, template: PodTemplate) -> bool:
     """Whether the pod serves requests beyond metrics and health checks: a long-running
     container declares a port not named as a monitoring port, or a Service of the scan
     selects it with such a port. A controller whose only port is ``metrics`` serves none."""
@@ -112,7 +112,7 @@ def serves_requests(ctx: RuleContext, template: PodTemplate) -> bool:
     return False
 
 
-def single_writer(ctx: RuleContext, obj: K8sObject, template: PodTemplate) -> str | None:
+def single_writer(ctx: ObjectIndex, obj: K8sObject, template: PodTemplate) -> str | None:
     """The claim that keeps a Deployment to one pod, or None: with the Recreate strategy, a
     volume from a ReadWriteOnce (or ReadWriteOncePod) PersistentVolumeClaim of the scan.
     Such a Deployment cannot run two replicas (a second pod on another node cannot attach

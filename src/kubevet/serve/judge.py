@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from kubevet import api
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
-from kubevet.rules import all_rules
-from kubevet.rules._base import WORKLOADS
+from kubevet.rules import WORKLOADS, all_rules
 
 SOURCE_NAME = "<admission>"
 
