@@ -27,7 +27,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # OpenAPI schemas, CRDs, CEL, API lifecycle
     ("schema", ("kubevet.schema",)),
     # the rules, their registry, and what selects and configures them
-    ("rules", ("kubevet.rules", "kubevet.config", "kubevet.config_file", "kubevet.config_types", "kubevet.suppress")),
+    # (freeze.settings: the freeze: key of .kubevet.yaml, read with the rest of the file)
+    ("rules", ("kubevet.rules", "kubevet.config", "kubevet.config_file", "kubevet.config_types",
+               "kubevet.freeze.settings", "kubevet.suppress")),
     # one engine, and the library API over it
     ("engine", ("kubevet.engine", "kubevet.api")),
     # everything else: cli, output formats, baseline, commands, serve, diff, triage, etcd ...

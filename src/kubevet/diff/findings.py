@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from kubevet import api
 from kubevet.diff.sides import GROUP_MOVES, Side
-from kubevet.engine import Engine, ScanResult
+from kubevet.engine import Engine
 from kubevet.findings import Finding, format_path
-from kubevet.loading.rendered import scan_rendered
+from kubevet.result import ScanResult
 
 
 @dataclass
@@ -48,7 +49,7 @@ def identity(f: Finding, release_namespace: str) -> tuple:
 
 def scan_side(engine: Engine, side: Side) -> ScanResult:
     """The rules over a side's sources (already read or rendered: nothing renders twice)."""
-    return scan_rendered(engine, side.sources, ())
+    return api.scan_inputs(api.Inputs(list(side.sources), []), engine.config)
 
 
 def mark(old: ScanResult, new: ScanResult, old_side: Side, new_side: Side) -> MarkedFindings:

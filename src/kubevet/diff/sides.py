@@ -24,13 +24,13 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 
-from kubevet.engine import INPUT_ERRORS
 from kubevet.errors import UsageError
 from kubevet.k8s.namespaces import CLUSTER_SCOPED
 from kubevet.loading.positions import PositionIndex
 from kubevet.loading.reader import read_source
 from kubevet.loading.rendered import HelmOptions, RenderedSource
 from kubevet.model import K8sObject, Problem, Skipped, Source
+from kubevet.result import INPUT_ERRORS
 
 # (old group, kind) -> the group the kind moved to; the object stays the same object
 GROUP_MOVES: dict[tuple[str, str], str] = {

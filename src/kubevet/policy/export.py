@@ -26,8 +26,7 @@ from typing import Any
 from kubevet.config import Config
 from kubevet.findings import Severity
 from kubevet.policy.catalog import CATALOG, GENERIC, POD_VARIABLES, REASONS, RESOURCES, CelRule, Check
-from kubevet.rules import all_rules, lookup
-from kubevet.rules._base import Rule
+from kubevet.rules import Rule, all_rules, lookup
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 IGNORE = "kubevet.io/ignore"

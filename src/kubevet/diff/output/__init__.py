@@ -7,9 +7,8 @@ keeps them), and every one carries the freeze state and a ``--override-freeze`` 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from kubevet.diff.fields import MISSING
+from kubevet.diff.output.values import value_text  # noqa: F401 - the formats' shared helper
 
 FORMATS = ("text", "json", "markdown", "sarif")
 
@@ -28,15 +27,3 @@ def render(name: str, report, color: bool = False, limit: int = 0) -> str:
     from kubevet.diff.output.sarif import render as sarif
 
     return sarif(report)
-
-
-def value_text(value: Any, width: int = 100) -> str:
-    """A value in one line: scalars as YAML would write them, the rest as compact JSON."""
-    if value is MISSING:
-        return "(unset)"
-    if isinstance(value, str):
-        text = value
-    else:
-        text = json.dumps(value, separators=(", ", ": "), ensure_ascii=False, default=str)
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= width else text[: width - 3] + "..."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kubevet.diff.compare import ADDED, CHANGED, REMOVED
 from kubevet.diff.fields import MISSING
-from kubevet.diff.output import value_text
+from kubevet.diff.output.values import value_text
 
 _ICON = {0: ":white_check_mark:", 1: ":no_entry:", 2: ":warning:"}
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from kubevet.diff.fields import MISSING
-from kubevet.diff.output import value_text
+from kubevet.diff.output.values import value_text
 from kubevet.diff.risks import CHECKS
 from kubevet.findings import Severity
 from kubevet.output.sarif import SCHEMA_URI, artifact_location

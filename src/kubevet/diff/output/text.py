@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubevet.diff.compare import ADDED, CHANGED, REMOVED
 from kubevet.diff.fields import MISSING
-from kubevet.diff.output import value_text
+from kubevet.diff.output.values import value_text
 from kubevet.findings import Severity
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "+": "32", "-": "31", "~": "33", "bold": "1"}
