@@ -302,11 +302,15 @@ class ClusterState:
     change it from one thread while none scans against it (or give each thread its own).
     """
 
-    def __init__(self, config: Config | None = None, objects: Iterable[dict | Placed] = ()) -> None:
+    def __init__(
+        self, config: Config | None = None, objects: Iterable[dict | Placed] = (), rules: Sequence | None = None
+    ) -> None:
+        """``rules``: the rules to select from (default: every registered rule); scans
+        against the state run the configured ones of them."""
         from kubevet.engine import Engine, PreparedContext
 
         self.config = config if config is not None else Config()
-        self.engine = Engine(self.config)
+        self.engine = Engine(self.config, rules=rules)
         self._objects: dict[ObjectKey, K8sObject] = {}
         # what the engine's cluster rules keep of each object, kept and indexed once here,
         # so that a scan against the state reads none of it again

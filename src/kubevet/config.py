@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +31,12 @@ class Config:
     crd_files: list[str] = field(default_factory=list)  # CRD files/directories (--crd)
     exclude: list[str] = field(default_factory=list)  # globs of paths a scan leaves out (discovery)
 
-    def validate(self) -> None:
-        """Fail with a message naming every unknown rule, option or value."""
+    def validate(self, rules: Sequence[Rule] | None = None) -> None:
+        """Fail with a message naming every unknown rule, option or value (``rules``: the
+        catalogue selectors may name, default every registered rule)."""
+        catalogue = all_rules() if rules is None else rules
         for selector in [*self.select, *self.extend_select, *self.ignore]:
-            if not any(_specificity(selector, r) >= 0 for r in all_rules()):
+            if not any(_specificity(selector, r) >= 0 for r in catalogue):
                 raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}")
         for name in self.severity:
             _rule(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from kubevet import suppress
@@ -20,7 +20,7 @@ from kubevet.findings import Finding
 from kubevet.k8s.index import namespace_of
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
-from kubevet.loading.positions import PositionIndex, sketch
+from kubevet.loading.positions import PositionIndex, field_positions
 from kubevet.loading.reader import SourcePart, read_source, split_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.result import INPUT_ERRORS, InputError, RuleCrash, ScanResult, summary
@@ -32,17 +32,22 @@ __all__ = ["INPUT_ERRORS", "Engine", "ScanResult", "input_size", "lint_text", "s
 class Engine:
     """The rules a configuration selects, ready to judge sources."""
 
-    def __init__(self, config: Config | None = None, record_checks: bool = False) -> None:
+    def __init__(
+        self, config: Config | None = None, record_checks: bool = False, rules: Sequence[Rule] | None = None
+    ) -> None:
+        """``rules``: the catalogue to select from (default: every registered rule), so
+        that a caller with rules of its own passes them instead of changing the registry."""
         self.config = config or Config()
         self.record_checks = record_checks
-        self.config.validate()
+        catalogue = tuple(all_rules() if rules is None else rules)
+        self.config.validate(catalogue)
         try:
             extra = parse_workload_kinds(self.config.workload_kinds)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         self.workloads = Workloads(extra)
-        self.rules = [r for r in all_rules() if self.config.active(r)]
-        self._input = {r.name: r for r in all_rules() if r.scope == "input"}
+        self.rules = [r for r in catalogue if self.config.active(r)]
+        self._input = {r.name: r for r in catalogue if r.scope == "input"}
         self._active_input = {r.name for r in self.rules if r.scope == "input"}
         self._active_names = {r.name for r in self.rules}
         self._object: list[tuple[Rule, frozenset[str] | None, RuleContext]] = []
@@ -156,7 +161,7 @@ class Engine:
             parts = [self._scan_sources(list(enumerate(sources)))]
         objects = list(objects)
         if objects:
-            part = _Part(ScanResult(), [])
+            part = _PartialScan(ScanResult(), [])
             kept: list[K8sObject] = []
             part.result.findings.extend(self._scan_items(iter(objects), part.result, kept, False))
             part.retained.extend((len(sources), obj) for obj in kept)
@@ -175,7 +180,7 @@ class Engine:
             shared["objects-by-kind"] = prepared.index_with(ordered)
             ordered = [*prepared.objects, *ordered]
         cluster = self._run_cluster(ordered, result, shared)
-        cluster = [f for f in cluster if f.target is None or not f.target.context]
+        cluster = [f for f in cluster if f.target is None or not f.target.unjudged]
         for f in cluster:
             obj = f.target
             if obj is not None and obj.suppressions is not None:
@@ -193,8 +198,8 @@ class Engine:
         result.checked.sort(key=lambda c: (c[1], c[2]))
         return result
 
-    def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _Part:
-        part = _Part(ScanResult(), [])
+    def _scan_sources(self, numbered: list[tuple[int, Source]], context: bool = False) -> _PartialScan:
+        part = _PartialScan(ScanResult(), [])
         for order, source in numbered:
             if source.__class__ is not SourcePart or source.start == 0:  # type: ignore[attr-defined]
                 part.result.sources += 1  # a source cut in parts counts once
@@ -203,8 +208,8 @@ class Engine:
             part.retained.extend((order, obj) for obj in kept)
         return part
 
-    def _scan_parallel(self, work: list[tuple[int, Source]], jobs: int) -> list[_Part]:
-        """Share (order, source) pairs out by size among forked workers; each returns a _Part."""
+    def _scan_parallel(self, work: list[tuple[int, Source]], jobs: int) -> list[_PartialScan]:
+        """Share (order, source) pairs out by size among forked workers; each returns a _PartialScan."""
         import multiprocessing
 
         shares: list[list[tuple[int, Source]]] = [[] for _ in range(jobs)]
@@ -235,8 +240,8 @@ class Engine:
         if keep is None:
             return None
         kept = obj if keep == "full" else obj.identity(keep if isinstance(keep, dict) else None)
-        kept.context = True
-        kept.sketch = {}
+        kept.unjudged = True
+        kept.field_positions = {}
         return kept
 
     def _keep_context(self, obj: K8sObject, retained: list, order: int | None = None) -> None:
@@ -272,12 +277,12 @@ class Engine:
                 if keep != "full":
                     obj.template_cache = None  # it points back at obj: free it by refcount
                 if keep == "full":
-                    # objects from memory have no nodes to sketch: they are placed at their line
-                    obj.sketch = sketch(obj.doc, obj.base) if obj.doc.node is not None else {}
+                    # objects from memory have no nodes to take positions from: they are placed at their line
+                    obj.field_positions = field_positions(obj.doc, obj.base) if obj.doc.node is not None else {}
                     retained.append(obj)
                 elif keep is not None:
                     slim = obj.identity(keep if isinstance(keep, dict) else None)
-                    slim.sketch = {("metadata", "name"): index.locate(obj.doc, (*obj.base, "metadata", "name"))}
+                    slim.field_positions = {("metadata", "name"): index.locate(obj.doc, (*obj.base, "metadata", "name"))}
                     retained.append(slim)
                 if self.record_checks:
                     result.checked.append(
@@ -405,7 +410,7 @@ class Engine:
         """Place findings about retained objects, document by document.
 
         Only one document's nodes are held at a time, and most findings are placed from
-        their object's sketch without parsing anything.
+        their object's field positions without parsing anything.
         """
         index = PositionIndex()
         placed = [f for f in findings if f.target is not None]
@@ -466,10 +471,10 @@ class PreparedContext:
 
 
 @dataclass
-class _Part:
+class _PartialScan:
     """What one worker (or the serial scan) returns: its result and the objects it kept.
 
-    A worker sends the kept objects' data and sketches as one JSON blob (``packed``):
+    A worker sends the kept objects' data and field positions as one JSON blob (``packed``):
     orjson decodes plain data several times faster than pickle does, and those objects
     are most of what travels back.
     """
@@ -478,15 +483,15 @@ class _Part:
     retained: list[tuple[int, K8sObject]]
     packed: bytes | None = None
 
-    def pack(self) -> _Part:
+    def pack(self) -> _PartialScan:
         import orjson
 
         objs = [obj for _, obj in self.retained]
         self.packed = orjson.dumps(
-            [[obj.data, [[list(k), v[0], v[1]] for k, v in (obj.sketch or {}).items()]] for obj in objs]
+            [[obj.data, [[list(k), v[0], v[1]] for k, v in (obj.field_positions or {}).items()]] for obj in objs]
         )
         for obj in objs:
-            obj.data = obj.sketch = obj.template_cache = None  # type: ignore[assignment]
+            obj.data = obj.field_positions = obj.template_cache = None  # type: ignore[assignment]
         return self
 
     def unpack(self) -> None:
@@ -496,7 +501,7 @@ class _Part:
 
         for (_, obj), (data, positions) in zip(self.retained, orjson.loads(self.packed)):
             obj.data = data
-            obj.sketch = {tuple(k): (line, col) for k, line, col in positions}
+            obj.field_positions = {tuple(k): (line, col) for k, line, col in positions}
         self.packed = None
 
 
@@ -510,7 +515,7 @@ def _worker_start(engine: Engine) -> None:
     _WORKER_ENGINE.append(engine)
 
 
-def _scan_share(share: list[tuple[int, Source]]) -> _Part:
+def _scan_share(share: list[tuple[int, Source]]) -> _PartialScan:
     return _WORKER_ENGINE[0]._scan_sources(share).pack()
 
 

@@ -94,7 +94,7 @@ def load(sources: Iterable[Source], context: Iterable[Source] = ()) -> list[K8sO
         for source in sources_:
             for item in read_source(source):
                 if isinstance(item, K8sObject):
-                    item.context = is_context
+                    item.unjudged = is_context
                     objects.append(item)
     return objects
 
@@ -168,7 +168,7 @@ def _workload(ctx: ObjectIndex, finding: Finding) -> K8sObject | None:
     ref = finding.obj
     if ref is None:
         return None
-    same = [o for o in ctx.objects(ref.kind) if not o.context and o.namespace == ref.namespace and o.name == ref.name]
+    same = [o for o in ctx.objects(ref.kind) if not o.unjudged and o.namespace == ref.namespace and o.name == ref.name]
     before = [o for o in same if o.doc.source.display == finding.file and o.line <= finding.line]
     if before:
         return before[-1]

@@ -74,7 +74,7 @@ class K8sObject:
     """
 
     __slots__ = (
-        "data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "sketch", "context",
+        "data", "doc", "base", "line", "api_version", "kind", "name", "namespace", "_ref", "field_positions", "unjudged",
         "suppressions", "template_cache",
     )
 
@@ -94,10 +94,11 @@ class K8sObject:
         self.namespace: str | None = namespace if isinstance(namespace, str) else None
         self._ref: ObjectRef | None = None
         # positions of the object's upper fields, kept for objects that outlive their
-        # document's nodes (those cluster rules read); see loading.positions.sketch
-        self.sketch: dict[tuple, tuple[int, int]] | None = None
-        # from a --context source: it informs cluster rules but is never reported on
-        self.context = False
+        # document's nodes (those cluster rules read); see loading.positions.field_positions
+        self.field_positions: dict[tuple, tuple[int, int]] | None = None
+        # from a --context source or a ClusterState: cluster rules read it, but it is never
+        # judged itself nor reported on
+        self.unjudged = False
         self.suppressions = None  # its kubevet.io/ignore annotations, once parsed (suppress.py)
         self.template_cache = None  # (registry, pod template), set by Workloads.pod_template
 
@@ -113,6 +114,15 @@ class K8sObject:
         slim = K8sObject(data, self.doc, self.base, self.line)
         slim.suppressions = self.suppressions
         return slim
+
+    @property
+    def context(self) -> bool:
+        """The former name of ``unjudged`` (an object of the context)."""
+        return self.unjudged
+
+    @context.setter
+    def context(self, value: bool) -> None:
+        self.unjudged = value
 
     @property
     def group(self) -> str:

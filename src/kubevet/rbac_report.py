@@ -94,17 +94,17 @@ def build(objects: Sequence[K8sObject]) -> list[Account]:
         if obj.kind == "ServiceAccount" and obj.group == "" and obj.name:
             key = (namespace_of(obj), obj.name)
             defined.setdefault(key, obj)
-            if not obj.context:
+            if not obj.unjudged:
                 accounts.setdefault(key, Account("ServiceAccount", obj.name, key[0]))
     workloads = Workloads()
     for obj in objects:
         template = workloads.pod_template(obj)
-        if template is not None and not obj.context:
+        if template is not None and not obj.unjudged:
             name, _ = service_account(template)
             accounts.setdefault((namespace_of(obj), name), Account("ServiceAccount", name, namespace_of(obj)))
     others: dict[tuple[str, str], Account] = {}
     for binding in rbac.bindings:
-        if binding.obj.context:
+        if binding.obj.unjudged:
             continue
         for s in binding.subjects:
             if s.kind == "ServiceAccount":
@@ -198,7 +198,7 @@ def run(paths: Sequence[str], context: Sequence[str], fmt: str) -> int:
         for source in group:
             for item in read_source(source):
                 if isinstance(item, K8sObject):
-                    item.context = is_context
+                    item.unjudged = is_context
                     objects.append(item)
                     scanned += not is_context
                 elif isinstance(item, Problem) and item.rule in INPUT_ERRORS:

@@ -102,20 +102,18 @@ def test_input_errors_are_data_and_fail_the_verdict(tmp_path):
     assert verdict == api.Verdict(2, "2 inputs could not be read or parsed")
 
 
-def test_rule_crashes_are_data(monkeypatch):
-    from kubevet import config as kubevet_config
-    from kubevet import engine as kubevet_engine
-    from kubevet.rules._base import Rule
+def test_rule_crashes_are_data():
+    from kubevet.rules import Rule, all_rules
 
     def boom(obj, ctx):
         raise RuntimeError("kaboom")
         yield  # pragma: no cover
 
     crashing = Rule("TST990", "always-crashes", "test", Severity.INFO, None, "object", boom, "A rule that crashes.")
-    builtin = kubevet_engine.all_rules
-    monkeypatch.setattr(kubevet_engine, "all_rules", lambda: (*builtin(), crashing))
-    monkeypatch.setattr(kubevet_config, "all_rules", lambda: (*builtin(), crashing))
-    result = api.scan_bytes(YAML, name="web.yaml", config=api.Config(select=["TST990"]))
+    # a rule of the caller's own, given to the state: the registry is left as it is
+    state = api.ClusterState(api.Config(select=["TST990"]), rules=[*all_rules(), crashing])
+    result = api.scan_bytes(YAML, name="web.yaml", state=state)
+    assert crashing not in all_rules()
     [crash] = result.crashes
     assert isinstance(crash, api.RuleCrash)
     assert (crash.rule, crash.code, crash.error_type, crash.error) == ("always-crashes", "TST990", "RuntimeError", "kaboom")

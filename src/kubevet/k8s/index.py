@@ -71,13 +71,13 @@ class ObjectIndex:
     def judged(self, kind: str | None = None, namespace: str | None = None) -> Iterator[K8sObject]:
         """``objects(kind, namespace)`` without those of the context: what the scan reports
         on. A check that judges each object on its own iterates these."""
-        return (o for o in self.objects(kind, namespace) if not o.context)
+        return (o for o in self.objects(kind, namespace) if not o.unjudged)
 
     def judged_workloads(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
         """The workloads the scan judges: those of its context are left out (nothing is
         reported about them, so a check that only reports on each workload skips them)."""
         for obj in self._objects:
-            if not obj.context:
+            if not obj.unjudged:
                 template = self.workloads.pod_template(obj)
                 if template is not None:
                     yield obj, template

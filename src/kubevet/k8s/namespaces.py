@@ -93,7 +93,7 @@ def scan_namespaces(objects: Iterable[K8sObject]) -> dict[str, tuple[K8sObject, 
     anchors: dict[str, tuple[K8sObject, Path]] = {}
     defined: set[str] = set()
     for obj in objects:
-        if obj.context:
+        if obj.unjudged:
             continue
         if is_namespace(obj):
             if obj.name not in defined and _NAME.match(obj.name):
@@ -138,7 +138,7 @@ def keep_for_namespaces(obj: K8sObject, ctx: ObjectIndex) -> str:
 
 def defined_namespaces(objects: Iterable[K8sObject]) -> list[str]:
     """Names of the namespaces the scan's own Namespace objects define."""
-    return list(dict.fromkeys(o.name for o in objects if is_namespace(o) and not o.context))
+    return list(dict.fromkeys(o.name for o in objects if is_namespace(o) and not o.unjudged))
 
 
 def judged_namespaces(ctx: ObjectIndex) -> Iterator[tuple[str, K8sObject, Path]]:

@@ -129,92 +129,119 @@ def expand(path: str, helm, exclude: Sequence[str], seen: set[str], manifest_suf
     kustomization file itself are not scanned as loose manifests. Everything else is
     scanned as files. ``exclude`` applies to files, charts and kustomizations alike.
     """
-    from kubevet.loading import helm as helm_mod
-    from kubevet.loading import kustomize
-
-    sources: list[Source] = []
-    problems: list = []
-
-    def render_chart(chart: str) -> None:
-        key = os.path.realpath(chart)
-        if key in seen:
-            return
-        seen.add(key)
-        s, p = helm_mod.render_chart(chart, helm or helm_mod.HelmOptions())
-        sources.extend(s)
-        problems.extend(p)
-
-    def build(directory: str) -> None:
-        key = os.path.realpath(directory)
-        if key in seen:
-            return
-        seen.add(key)
-        s, p = kustomize.build(directory, (helm.helm_binary if helm else None))
-        sources.extend(s)
-        problems.extend(p)
-
-    def plain(file: str, walked: bool = False) -> None:
-        key = os.path.realpath(file)
-        if key not in seen:
-            seen.add(key)
-            sources.append(Source(file, file, walked=walked))
-
+    found = _Expansion(helm, exclude, seen, manifest_suffixes)
     if not os.path.isdir(path):
-        name = os.path.basename(path)
-        if helm_mod.is_chart_archive(path):
-            render_chart(path)
-        elif name == helm_mod.CHART_FILE:
-            render_chart(os.path.dirname(path) or ".")
-        elif name in kustomize.KUSTOMIZATION_FILES:
-            build(os.path.dirname(path) or ".")
-        else:
-            plain(path)
-        return sources, problems
-    if helm_mod.is_chart_dir(path):
-        render_chart(path)
-        return sources, problems
-    if kustomize.is_kustomization(path):
-        # named on the command line: built even when it is another one's base
-        build(path)
-        _, owned = kustomize.references(path)
-        seen.update(owned)
-        seen.add(os.path.realpath(kustomize.kustomization_file(path) or ""))
+        found.named_file(path)
+    elif found.helm.is_chart_dir(path):
+        found.chart(path)
+    else:
+        found.tree(path)
+    return found.sources, found.problems
 
-    # walk the tree: charts, kustomizations and loose files, in a stable order
-    items: list[tuple[str, str]] = []
-    kustomizations: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not excluded(os.path.join(dirpath, d), exclude, path)
-        )
-        if dirpath != path and helm_mod.is_chart_dir(dirpath):
-            items.append(("chart", dirpath))
-            dirnames[:] = []
-            continue
-        if dirpath != path and kustomize.is_kustomization(dirpath):
-            items.append(("kustomization", dirpath))
-            kustomizations.append(dirpath)
-        elif dirpath == path and kustomize.is_kustomization(dirpath):
-            kustomizations.append(dirpath)
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            if name.startswith(".") or excluded(full, exclude, path):
+
+class _Expansion:
+    """The sources one path expands to, each file, chart and kustomization taken once
+    (``seen`` holds their real paths, across the paths of a scan)."""
+
+    def __init__(self, helm_options, exclude: Sequence[str], seen: set[str], manifest_suffixes: tuple[str, ...]):
+        from kubevet.loading import helm, kustomize
+
+        self.helm, self.kustomize = helm, kustomize
+        self.options = helm_options
+        self.exclude = exclude
+        self.seen = seen
+        self.suffixes = manifest_suffixes
+        self.sources: list[Source] = []
+        self.problems: list = []
+
+    def _first_time(self, path: str) -> bool:
+        key = os.path.realpath(path)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def chart(self, chart: str) -> None:
+        if self._first_time(chart):
+            s, p = self.helm.render_chart(chart, self.options or self.helm.HelmOptions())
+            self.sources.extend(s)
+            self.problems.extend(p)
+
+    def kustomization(self, directory: str) -> None:
+        if self._first_time(directory):
+            s, p = self.kustomize.build(directory, (self.options.helm_binary if self.options else None))
+            self.sources.extend(s)
+            self.problems.extend(p)
+
+    def file(self, file: str, walked: bool = False) -> None:
+        if self._first_time(file):
+            self.sources.append(Source(file, file, walked=walked))
+
+    def named_file(self, path: str) -> None:
+        """A file named on the command line: a packaged chart, a Chart.yaml or a
+        kustomization file stands for its chart or kustomization."""
+        name = os.path.basename(path)
+        if self.helm.is_chart_archive(path):
+            self.chart(path)
+        elif name == self.helm.CHART_FILE:
+            self.chart(os.path.dirname(path) or ".")
+        elif name in self.kustomize.KUSTOMIZATION_FILES:
+            self.kustomization(os.path.dirname(path) or ".")
+        else:
+            self.file(path)
+
+    def tree(self, path: str) -> None:
+        """A directory: its charts, kustomizations and loose files, in a stable order."""
+        kustomize = self.kustomize
+        if kustomize.is_kustomization(path):
+            # named on the command line: built even when it is another one's base
+            self.kustomization(path)
+            _, owned = kustomize.references(path)
+            self.seen.update(owned)
+            self.seen.add(os.path.realpath(kustomize.kustomization_file(path) or ""))
+        items, kustomizations = self._walk(path)
+        bases, owned = self._read_by(kustomizations)
+        for kind, item in items:
+            if kind == "chart":
+                self.chart(item)
+            elif kind == "kustomization":
+                if os.path.realpath(item) not in bases:
+                    self.kustomization(item)
+            elif os.path.realpath(item) not in owned:
+                self.file(item, walked=True)
+
+    def _walk(self, path: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """(kind, path) of every chart, kustomization and manifest under ``path``, and the
+        kustomizations (``path``'s own included); hidden and excluded entries left out."""
+        items: list[tuple[str, str]] = []
+        kustomizations: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and not excluded(os.path.join(dirpath, d), self.exclude, path)
+            )
+            if dirpath != path and self.helm.is_chart_dir(dirpath):
+                items.append(("chart", dirpath))
+                dirnames[:] = []
                 continue
-            if name.lower().endswith(manifest_suffixes):
-                items.append(("file", full))
-    bases: set[str] = set()
-    owned: set[str] = set()
-    for k in kustomizations:
-        dirs, files = kustomize.references(k)
-        bases |= dirs
-        owned |= files
-        owned.add(os.path.realpath(kustomize.kustomization_file(k) or ""))
-    for kind, item in items:
-        if kind == "chart":
-            render_chart(item)
-        elif kind == "kustomization":
-            if os.path.realpath(item) not in bases:
-                build(item)
-        elif os.path.realpath(item) not in owned:
-            plain(item, walked=True)
-    return sources, problems
+            if self.kustomize.is_kustomization(dirpath):
+                if dirpath != path:
+                    items.append(("kustomization", dirpath))
+                kustomizations.append(dirpath)
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                if name.startswith(".") or excluded(full, self.exclude, path):
+                    continue
+                if name.lower().endswith(self.suffixes):
+                    items.append(("file", full))
+        return items, kustomizations
+
+    def _read_by(self, kustomizations: list[str]) -> tuple[set[str], set[str]]:
+        """The directories (bases) and files the kustomizations read, as real paths."""
+        bases: set[str] = set()
+        owned: set[str] = set()
+        for k in kustomizations:
+            dirs, files = self.kustomize.references(k)
+            bases |= dirs
+            owned |= files
+            owned.add(os.path.realpath(self.kustomize.kustomization_file(k) or ""))
+        return bases, owned

@@ -24,7 +24,7 @@ from typing import Any
 
 from kubevet.errors import KubevetError
 from kubevet.findings import MISSING, value_at
-from kubevet.loading.rendered import Placement, Render, RenderedSource, json_equal
+from kubevet.loading.rendered import Placement, RenderedSource, RenderMap, json_equal
 from kubevet.model import Problem
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -279,7 +279,7 @@ def _load_text(text: str) -> Any:
         return None
 
 
-class KustomizeRender(Render):
+class KustomizeRender(RenderMap):
     kind = "kustomize"
 
     def __init__(self, directory: str, kfile: str, entries: list[_Doc], origins: list[dict | None]) -> None:

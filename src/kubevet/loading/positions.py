@@ -3,7 +3,7 @@
 The decoder gives every document a position tree (see loading.yaml_decode) while it builds
 the values, in the same pass. While a document's objects are judged the reader keeps that
 tree (``Document.node``), so object-rule findings are placed at no extra cost; objects kept
-for cluster rules carry a sketch of their upper fields, and only findings deeper than that
+for cluster rules carry the positions of their upper fields, and only findings deeper than that
 decode their document a second time, once per document.
 """
 
@@ -14,11 +14,11 @@ from kubevet.model import Document
 
 
 class PositionIndex:
-    """Places findings: from the document's live nodes, an object's sketch, or a re-parse.
+    """Places findings: from the document's live nodes, an object's field positions, or a re-parse.
 
     While a document's objects are being judged the reader keeps its root node
     (``Document.node``), so object-rule findings cost no parsing at all. Objects kept for
-    cluster rules carry a sketch of their upper fields; only findings deeper than that are
+    cluster rules carry the positions of their upper fields; only findings deeper than that are
     placed by parsing their document again, once per document.
     """
 
@@ -33,10 +33,10 @@ class PositionIndex:
         """
         if doc.node is not None:
             return walk(doc.node, path, doc.line)
-        if obj is not None and obj.sketch is not None:
+        if obj is not None and obj.field_positions is not None:
             local = path[len(obj.base) :]
             written = _written_prefix(obj.data, local)
-            hit = obj.sketch.get(written)
+            hit = obj.field_positions.get(written)
             if hit is not None:
                 return hit
         key = id(doc)
@@ -84,7 +84,7 @@ _TOWARDS_PODS = frozenset({"spec", "template", "jobTemplate"})
 _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 
 
-def sketch(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
+def field_positions(doc: Document, base: tuple) -> dict[tuple, tuple[int, int]]:
     """Positions of an object's fields down to three levels, of its pod template's metadata
     and spec keys, and of its containers.
 

@@ -8,7 +8,7 @@ a kustomization's base file), keeps the rendered position in ``Finding.extra``, 
 the findings that several renders of one chart (``--values-matrix``) have in common.
 
 Nothing here imports Helm or runs kustomize: the renderers live in ``helm`` and
-``kustomize``; this module only knows the ``Render`` interface they implement.
+``kustomize``; this module only knows the ``RenderMap`` interface they implement.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Placement:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Render:
+class RenderMap:
     """What a renderer knows about one render: how to map a line of its output back.
 
     ``group`` names the thing rendered (a chart path); renders of one group with
@@ -85,12 +85,15 @@ class Render:
         return False
 
 
+Render = RenderMap  # its former name
+
+
 class RenderedSource(Source):
     """Rendered output held in memory, with the render that maps it back."""
 
     __slots__ = ("render",)
 
-    def __init__(self, display: str, data: bytes, render: Render) -> None:
+    def __init__(self, display: str, data: bytes, render: RenderMap) -> None:
         super().__init__(None, display, data)
         self.render = render
         # for callers that never call move_to_origins(): the engine still names the template

@@ -143,7 +143,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     report_missing = ctx.option("missing-objects")
     made_by_hooks = _named_by_hooks(ctx)
     for obj, template in ctx.judged_workloads():
-        if obj.context:
+        if obj.unjudged:
             continue
         ns = namespace_of(obj)
         for kind, name, keys, path in _references(template):

@@ -75,7 +75,7 @@ def check(ctx):
     """
     first = {}
     for obj in ctx.objects():
-        if obj.name is None or obj.context:
+        if obj.name is None or obj.unjudged:
             continue
         namespace = None if cluster_scoped(obj) else namespace_of(obj)
         key = (obj.group, obj.kind, namespace, obj.name)

@@ -113,7 +113,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: none; Polaris `resourceRange` (a custom check) bounds values from its own configuration, not from the namespace's LimitRanges.
     """
     for obj, template in ctx.judged_workloads():
-        if obj.context:
+        if obj.unjudged:
             continue
         limitranges = list(ctx.objects("LimitRange", namespace_of(obj)))
         if not limitranges:

@@ -150,7 +150,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if steady + surge <= limit:
                 continue
             message = _message(ns, quota, key, steady, surge, limit)
-            if not quota.context:
+            if not quota.unjudged:
                 yield ctx.finding(quota, message, ("spec", "hard", key))
             elif (anchor := namespace_anchor(ctx, ns)) is not None:
                 yield ctx.finding(anchor[0], message, anchor[1])
@@ -191,7 +191,7 @@ def _needs(
             return None
         if not selected:
             continue
-        own = own or not obj.context
+        own = own or not obj.unjudged
         for key, need in needs.items():
             per_pod = Decimal(1) if key == "pods" else pod_amount(template, resources, *QUOTA_KEYS[key])
             need[0] += per_pod * count.steady

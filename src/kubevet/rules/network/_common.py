@@ -104,7 +104,7 @@ def running_workloads(ctx: RuleContext) -> Iterator[tuple[K8sObject, PodTemplate
     the reach of NetworkPolicies.
     """
     for obj, template in ctx.workload_objects():
-        if obj.context or obj.kind == "PodTemplate" or template.spec.get("hostNetwork") is True:
+        if obj.unjudged or obj.kind == "PodTemplate" or template.spec.get("hostNetwork") is True:
             continue
         yield obj, template
 

@@ -107,7 +107,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     index = pod_index(ctx)
     for ingress in ctx.objects("Ingress"):
-        if ingress.context:
+        if ingress.unjudged:
             continue
         ns = namespace_of(ingress)
         services: dict[str, list[K8sObject]] = {}

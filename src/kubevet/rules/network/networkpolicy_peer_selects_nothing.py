@@ -147,7 +147,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     index = pod_index(ctx)
     defined = set(defined_namespaces(ctx.objects()))
     for policy in ctx.objects("NetworkPolicy"):
-        if policy.context:
+        if policy.unjudged:
             continue
         own = namespace_of(policy)
         # a chart's policy in the release namespace shares it with whatever else is

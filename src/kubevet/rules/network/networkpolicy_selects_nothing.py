@@ -104,7 +104,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     index = pod_index(ctx)
     for policy in ctx.objects("NetworkPolicy"):
         selector = pod_selector(policy)
-        if policy.context or selectors.is_empty(selector):
+        if policy.unjudged or selectors.is_empty(selector):
             continue
         ns = namespace_of(policy)
         match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None

@@ -102,7 +102,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     index = pod_index(ctx)
     for service in ctx.objects("Service"):
         selector = service_selector(service)
-        if service.context or selector is None:
+        if service.unjudged or selector is None:
             continue
         ns = namespace_of(service)
         if any(pods.may_match_map(selector) for pods in index.candidates(ns, selector)):

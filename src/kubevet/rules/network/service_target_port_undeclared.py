@@ -114,7 +114,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     index = pod_index(ctx)
     for service in ctx.objects("Service"):
-        if service.context or service.spec.get("type") == "ExternalName":
+        if service.unjudged or service.spec.get("type") == "ExternalName":
             continue
         ports = service.spec.get("ports")
         selected = None

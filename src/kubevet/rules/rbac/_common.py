@@ -79,7 +79,7 @@ def grant_findings(ctx: RuleContext, find: Find, rbac: Rbac | None = None) -> It
     for binding in rbac.bindings:
         rules = rbac.granted(binding)
         reached.update(r.role for r in rules)
-        if binding.obj.context or not binding.subjects or platform(ctx, binding.obj.name):
+        if binding.obj.unjudged or not binding.subjects or platform(ctx, binding.obj.name):
             continue
         if admin_elsewhere and full_admin(rules):
             continue
@@ -102,7 +102,7 @@ def grant_findings(ctx: RuleContext, find: Find, rbac: Rbac | None = None) -> It
         return found
 
     for role in rbac.scanned_roles():
-        if role in reached or role.default or role.aggregated or role.obj.context or platform(ctx, role.name):
+        if role in reached or role.default or role.aggregated or role.obj.unjudged or platform(ctx, role.name):
             continue
         if wildcard_elsewhere and full_admin(role.rules):
             continue

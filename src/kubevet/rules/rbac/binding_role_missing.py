@@ -85,7 +85,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         elsewhere.setdefault(name, []).append(namespace)
     for binding in rbac.bindings:
         kind, name = binding.ref_kind, binding.ref_name
-        if binding.role is not None or binding.obj.context or not name or kind not in ("Role", "ClusterRole"):
+        if binding.role is not None or binding.obj.unjudged or not name or kind not in ("Role", "ClusterRole"):
             continue  # a roleRef without a name or of another kind: the API server rejects it
         if kind == "Role" and binding.namespace is None:
             message = f"a ClusterRoleBinding cannot refer to Role {name}: only to a ClusterRole"

@@ -105,7 +105,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     rbac = model(ctx)
     for binding in rbac.bindings:
-        if binding.obj.context or not binding.subjects or binding.role is None or platform(ctx, binding.obj.name):
+        if binding.obj.unjudged or not binding.subjects or binding.role is None or platform(ctx, binding.obj.name):
             continue
         admin = full_admin(rbac.rules_of(binding.role))
         if not admin:

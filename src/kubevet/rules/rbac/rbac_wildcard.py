@@ -116,7 +116,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     custom_groups = ctx.option("custom-groups")
     for role in model(ctx).scanned_roles():
-        if role.default or role.aggregated or role.obj.context or platform(ctx, role.name):
+        if role.default or role.aggregated or role.obj.unjudged or platform(ctx, role.name):
             continue
         for r in role.rules:
             wild = wildcards(r, custom_groups)

@@ -120,10 +120,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
     for obj, template in ctx.judged_workloads():
         name, path = service_account(template)
-        if not obj.context and path is not None and missing(namespace_of(obj), name):
+        if not obj.unjudged and path is not None and missing(namespace_of(obj), name):
             yield ctx.finding(obj, f"ServiceAccount {name!r} is not defined in namespace {namespace_of(obj)}", path)
     for binding in model(ctx).bindings:
-        if binding.obj.context:
+        if binding.obj.unjudged:
             continue
         for s in binding.subjects:
             if s.kind == "ServiceAccount" and missing(s.namespace, s.name):

@@ -96,7 +96,7 @@ def analysis(ctx) -> Analysis:
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
     for obj in objs:
-        if obj.context:
+        if obj.unjudged:
             # never reported on: it only counts among the objects of an unknown kind
             verdict = catalog.verdict(obj)
             if verdict.state == "unknown":
