@@ -124,13 +124,6 @@ def _pod_spec(data: dict) -> dict | None:
     return tpl.get("spec") if isinstance(tpl.get("spec"), dict) else None
 
 
-def load(paths: list[str]) -> Manifests:
-    """Scan the manifests (through the library) and keep their objects with their lines."""
-    from kubevet.triage import scan_adapter
-
-    return scan_adapter.scan(paths)
-
-
 def link(diagnoses: list[Diagnosis], manifests: Manifests, owners: dict[str, tuple[str, str]]) -> None:
     """Fill each diagnosis's ``manifests``: object, fix line, findings of the preventing rules."""
     for d in diagnoses:

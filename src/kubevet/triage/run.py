@@ -90,8 +90,9 @@ def triage(paths: list[str], at: datetime | None = None, manifests: list[str] | 
                     diagnoses, chain.roots(diagnoses), manifests=list(manifests or []))
     if manifests:
         from kubevet.triage import manifests as mf
+        from kubevet.triage import scan_adapter
 
-        loaded = mf.load(list(manifests))
+        loaded = scan_adapter.scan(list(manifests))
         result.manifest_errors = loaded.errors
         mf.link(diagnoses, loaded, ix.owner_of)
     return result
