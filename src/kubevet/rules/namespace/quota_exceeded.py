@@ -177,6 +177,8 @@ def _needs(
     None when the quota cannot be judged (a scope beyond kubevet) or when no workload of
     the scan itself counts against it.
     """
+    if all(obj.unjudged for obj, _ in workloads):
+        return None  # nothing of the scan runs here (the sums below would be for nothing)
     ns = namespace_of(quota)
     limitranges = list(ctx.objects("LimitRange", ns))
     needs = {key: [Decimal(0), Decimal(0)] for key in hard}

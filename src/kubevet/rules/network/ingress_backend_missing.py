@@ -105,10 +105,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Ingress, resource backends and service backends: https://kubernetes.io/docs/concepts/services-networking/ingress/#the-ingress-resource
     - Peers: kube-linter `dangling-ingress`.
     """
-    index = pod_index(ctx)
     for ingress in ctx.objects("Ingress"):
         if ingress.unjudged:
             continue
+        index = pod_index(ctx)  # built once per scan, and only when something is judged
         ns = namespace_of(ingress)
         services: dict[str, list[K8sObject]] = {}
         for service in ctx.objects("Service", ns):

@@ -144,11 +144,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Network policies, behavior of to and from selectors: https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
     - Peers: kube-linter `dangling-networkpolicypeer-podselector`.
     """
-    index = pod_index(ctx)
     defined = set(defined_namespaces(ctx.objects()))
     for policy in ctx.objects("NetworkPolicy"):
         if policy.unjudged:
             continue
+        index = pod_index(ctx)  # built once per scan, and only when something is judged
         own = namespace_of(policy)
         # a chart's policy in the release namespace shares it with whatever else is
         # installed there: its pods are the scan's to know only if the scan defines it

@@ -101,11 +101,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     - Peers: kube-linter `dangling-networkpolicy`.
     """
-    index = pod_index(ctx)
     for policy in ctx.objects("NetworkPolicy"):
         selector = pod_selector(policy)
         if policy.unjudged or selectors.is_empty(selector):
             continue
+        index = pod_index(ctx)  # built once per scan, and only when something is judged
         ns = namespace_of(policy)
         match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None
         if any(pods.may_match(selector) for pods in index.candidates(ns, match_labels)):

@@ -99,11 +99,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Service, services without selectors: https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors
     - Peers: kube-linter `dangling-service`.
     """
-    index = pod_index(ctx)
     for service in ctx.objects("Service"):
         selector = service_selector(service)
         if service.unjudged or selector is None:
             continue
+        index = pod_index(ctx)  # built once per scan, and only when something is judged
         ns = namespace_of(service)
         if any(pods.may_match_map(selector) for pods in index.candidates(ns, selector)):
             continue

@@ -112,10 +112,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Port names (IANA_SVC_NAME): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports
     - Peers: kube-linter `invalid-target-ports`.
     """
-    index = pod_index(ctx)
     for service in ctx.objects("Service"):
         if service.unjudged or service.spec.get("type") == "ExternalName":
             continue
+        index = pod_index(ctx)  # built once per scan, and only when something is judged
         ports = service.spec.get("ports")
         selected = None
         for i, port in enumerate(ports if isinstance(ports, list) else []):

@@ -95,10 +95,15 @@ def analysis(ctx) -> Analysis:
     crds = [o for o in objs if o.kind == CRD_KIND] + load_crd_files(crd_files)
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
+    context_verdicts: dict[tuple[str, str], Any] = {}
     for obj in objs:
         if obj.unjudged:
-            # never reported on: it only counts among the objects of an unknown kind
-            verdict = catalog.verdict(obj)
+            # never reported on: it only counts among the objects of an unknown kind, which
+            # its apiVersion and kind decide (asked once per kind)
+            kind = (obj.api_version, obj.kind)
+            verdict = context_verdicts.get(kind)
+            if verdict is None:
+                verdict = context_verdicts[kind] = catalog.verdict(obj)
             if verdict.state == "unknown":
                 entry = result.unknown.setdefault((obj.api_version, obj.kind), [obj, 0, verdict.message])
                 entry[1] += 1

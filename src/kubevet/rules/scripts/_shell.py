@@ -372,8 +372,9 @@ def findings_of(ctx) -> list[tuple[Any, Script, Delete]]:
     for obj, template in ctx.workload_objects():
         volumes = _configmap_volumes(template)
         for c in containers(template):
-            for script in inline_scripts(template, c):
-                out.extend((obj, script, d) for d in deletes(script))
+            if not obj.unjudged:  # what a context workload runs inline is never reported
+                for script in inline_scripts(template, c):
+                    out.extend((obj, script, d) for d in deletes(script))
             mounted = _mounted_scripts(c, volumes)
             if not mounted:
                 continue
