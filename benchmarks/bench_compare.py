@@ -31,13 +31,13 @@ ROOT = HERE.parent
 DEFAULT_CORPUS = HERE / "out" / "corpus20k"
 
 
-def scan(src: Path, corpus: Path, jobs: list[str]) -> tuple[float, int, int]:
+def scan(src: Path, corpus: Path, jobs: list[str], extra: list[str] = ()) -> tuple[float, int, int]:
     """Seconds, objects and findings of one ``kubevet scan`` run from the tree ``src``."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         t0 = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "kubevet", "scan", str(corpus), "--no-config", "-f", "json", "-o", report.name, *jobs],
+            [sys.executable, "-m", "kubevet", "scan", str(corpus), "--no-config", "-f", "json", "-o", report.name, *jobs, *extra],
             env=env, check=False, capture_output=True,
         )
         seconds = time.perf_counter() - t0
@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, required=True, help="the src/ directory of the tree to compare against")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--after-ignore", default="", metavar="RULES",
+                        help="rules the other tree does not have, left out of this tree's scans (--ignore)")
     args = parser.parse_args()
     after = ROOT / "src"
     if not any((args.before / "kubevet").glob("_yamlfast*.so")):
@@ -67,9 +69,10 @@ def main() -> None:
     for label, jobs in (("`kubevet scan -j 1`", ["-j", "1"]), ("`kubevet scan` (automatic workers)", [])):
         times: dict[str, list[float]] = {"before": [], "after": []}
         found: dict[str, tuple[int, int]] = {}
+        extra = {"before": [], "after": ["--ignore", args.after_ignore] if args.after_ignore else []}
         for _ in range(args.repeat):
             for name, src in (("before", args.before), ("after", after)):
-                seconds, objects, findings = scan(src, args.corpus, jobs)
+                seconds, objects, findings = scan(src, args.corpus, jobs, extra[name])
                 times[name].append(seconds)
                 found[name] = (objects, findings)
         b, a = statistics.median(times["before"]), statistics.median(times["after"])
