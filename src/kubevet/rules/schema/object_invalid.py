@@ -298,31 +298,61 @@ def _annotations(meta: dict, base: tuple):
 
 
 def _pod(obj, template):
-    spec, base = template.spec, template.spec_path
+    """What the API server rejects in a pod template: its restart policy, ServiceAccount
+    names, volume names, and each container (names, image, ports, mounts, negative
+    resources)."""
     if template.path:
         yield from _annotations(template.metadata, (*template.path, "metadata"))
+    yield from _restart_policy(obj, template)
+    yield from _service_account_names(template)
+    volume_names: set[str] = set()
+    yield from _volumes(template, volume_names)
+    mountable = volume_names | _claim_names(obj)
+    seen: dict[str, str] = {}
+    for c in containers(template):
+        yield from _container_name(c, seen)
+        if c.section != "ephemeralContainers" and not c.data.get("image") and "image" not in c.data:
+            yield Finding(f"container {c.name!r} has no image", c.path)
+        yield from _container_ports(c)
+        yield from _volume_mounts(c, mountable)
+        yield from _negative_resources(c)
+
+
+def _restart_policy(obj, template):
     identity = (obj.group, obj.kind)
-    policy = spec.get("restartPolicy")
+    policy = template.spec.get("restartPolicy")
+    path = (*template.spec_path, "restartPolicy")
     if identity in _TEMPLATE_ALWAYS and policy is not None and policy != "Always":
-        yield Finding(f"restartPolicy must be Always in a {obj.kind}'s pod template (it is {policy!r})", (*base, "restartPolicy"))
+        yield Finding(f"restartPolicy must be Always in a {obj.kind}'s pod template (it is {policy!r})", path)
     elif identity in _TEMPLATE_NOT_ALWAYS and policy == "Always":
-        yield Finding(f"restartPolicy must be OnFailure or Never in a {obj.kind}'s pod template", (*base, "restartPolicy"))
+        yield Finding(f"restartPolicy must be OnFailure or Never in a {obj.kind}'s pod template", path)
+
+
+def _service_account_names(template):
     for key in ("serviceAccountName", "serviceAccount"):
-        account = spec.get(key)
+        account = template.spec.get(key)
         if isinstance(account, str) and account:
             problem = _subdomain_problem(account)
             if problem:
-                yield Finding(f"{key} {account!r} must be {problem}", (*base, key))
-    volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
-    volume_names = set()
-    # a StatefulSet's volumeClaimTemplates are volumes of its pods too (mounts may name
-    # them); a claim may share a volume's name, which the API server accepts
-    claim_names = set()
+                yield Finding(f"{key} {account!r} must be {problem}", (*template.spec_path, key))
+
+
+def _claim_names(obj) -> set[str]:
+    """A StatefulSet's volumeClaimTemplates are volumes of its pods too (mounts may name
+    them); a claim may share a volume's name, which the API server accepts."""
+    names: set[str] = set()
     if (obj.group, obj.kind) == ("apps", "StatefulSet"):
         for claim in spec_list(obj.spec, "volumeClaimTemplates"):
             claim_meta = claim.get("metadata") if isinstance(claim, dict) else None
             if isinstance(claim_meta, dict) and isinstance(claim_meta.get("name"), str):
-                claim_names.add(claim_meta["name"])
+                names.add(claim_meta["name"])
+    return names
+
+
+def _volumes(template, volume_names: set[str]):
+    """Volume names: valid labels, each once; fills ``volume_names``."""
+    spec, base = template.spec, template.spec_path
+    volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
     for i, volume in enumerate(volumes):
         vname = volume.get("name") if isinstance(volume, dict) else None
         if not isinstance(vname, str):
@@ -333,51 +363,60 @@ def _pod(obj, template):
         if vname in volume_names:
             yield Finding(f"volume name {vname!r} is used twice", (*base, "volumes", i, "name"))
         volume_names.add(vname)
-    seen: dict[str, str] = {}
-    for c in containers(template):
-        name = c.data.get("name")
-        if isinstance(name, str) and name:
-            problem = _label_problem(name)
+
+
+def _container_name(c, seen: dict[str, str]):
+    name = c.data.get("name")
+    if not isinstance(name, str) or not name:
+        return
+    problem = _label_problem(name)
+    if problem:
+        yield Finding(f"container name {name!r} must be {problem}", (*c.path, "name"))
+    if name in seen:
+        yield Finding(f"container name {name!r} is already used by another container of the pod ({seen[name]})", (*c.path, "name"))
+    else:
+        seen[name] = c.section
+
+
+def _container_ports(c):
+    port_names: set[str] = set()
+    for i, port in enumerate(c.data.get("ports") if isinstance(c.data.get("ports"), list) else []):
+        if not isinstance(port, dict):
+            continue
+        pname = port.get("name")
+        if isinstance(pname, str) and pname:
+            problem = _iana_problem(pname)
             if problem:
-                yield Finding(f"container name {name!r} must be {problem}", (*c.path, "name"))
-            if name in seen:
-                yield Finding(f"container name {name!r} is already used by another container of the pod ({seen[name]})", (*c.path, "name"))
-            else:
-                seen[name] = c.section
-        if c.section != "ephemeralContainers" and not c.data.get("image") and "image" not in c.data:
-            yield Finding(f"container {c.name!r} has no image", c.path)
-        port_names: set[str] = set()
-        for i, port in enumerate(c.data.get("ports") if isinstance(c.data.get("ports"), list) else []):
-            if not isinstance(port, dict):
-                continue
-            pname = port.get("name")
-            if isinstance(pname, str) and pname:
-                problem = _iana_problem(pname)
-                if problem:
-                    yield Finding(f"port name {pname!r} must be an IANA service name: {problem}", (*c.path, "ports", i, "name"))
-                if pname in port_names:
-                    yield Finding(f"port name {pname!r} is used twice in container {c.name!r}", (*c.path, "ports", i, "name"))
-                port_names.add(pname)
-            number = port.get("containerPort")
-            if isinstance(number, int) and not _port_number(number):
-                yield Finding(f"containerPort {number} must be between 1 and 65535", (*c.path, "ports", i, "containerPort"))
-            host = port.get("hostPort")
-            if isinstance(host, int) and not _port_number(host, allow_zero=True):
-                yield Finding(f"hostPort {host} must be between 1 and 65535", (*c.path, "ports", i, "hostPort"))
-        mounts = c.data.get("volumeMounts") if isinstance(c.data.get("volumeMounts"), list) else []
-        for i, mount in enumerate(mounts):
-            mname = mount.get("name") if isinstance(mount, dict) else None
-            if isinstance(mname, str) and mname not in volume_names and mname not in claim_names:
-                yield Finding(f"volumeMounts name {mname!r} is not a volume of the pod", (*c.path, "volumeMounts", i, "name"))
-        resources = c.data.get("resources") if isinstance(c.data.get("resources"), dict) else {}
-        for section in ("requests", "limits"):
-            values = resources.get(section)
-            if not isinstance(values, dict):
-                continue
-            for resource, value in values.items():
-                amount = parse_quantity(value)
-                if amount is not None and amount < 0:
-                    yield Finding(f"{section}.{resource} must not be negative ({value})", (*c.path, "resources", section, resource))
+                yield Finding(f"port name {pname!r} must be an IANA service name: {problem}", (*c.path, "ports", i, "name"))
+            if pname in port_names:
+                yield Finding(f"port name {pname!r} is used twice in container {c.name!r}", (*c.path, "ports", i, "name"))
+            port_names.add(pname)
+        number = port.get("containerPort")
+        if isinstance(number, int) and not _port_number(number):
+            yield Finding(f"containerPort {number} must be between 1 and 65535", (*c.path, "ports", i, "containerPort"))
+        host = port.get("hostPort")
+        if isinstance(host, int) and not _port_number(host, allow_zero=True):
+            yield Finding(f"hostPort {host} must be between 1 and 65535", (*c.path, "ports", i, "hostPort"))
+
+
+def _volume_mounts(c, mountable: set[str]):
+    mounts = c.data.get("volumeMounts") if isinstance(c.data.get("volumeMounts"), list) else []
+    for i, mount in enumerate(mounts):
+        mname = mount.get("name") if isinstance(mount, dict) else None
+        if isinstance(mname, str) and mname not in mountable:
+            yield Finding(f"volumeMounts name {mname!r} is not a volume of the pod", (*c.path, "volumeMounts", i, "name"))
+
+
+def _negative_resources(c):
+    resources = c.data.get("resources") if isinstance(c.data.get("resources"), dict) else {}
+    for section in ("requests", "limits"):
+        values = resources.get(section)
+        if not isinstance(values, dict):
+            continue
+        for resource, value in values.items():
+            amount = parse_quantity(value)
+            if amount is not None and amount < 0:
+                yield Finding(f"{section}.{resource} must not be negative ({value})", (*c.path, "resources", section, resource))
 
 
 def _deployment(spec):
