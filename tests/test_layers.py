@@ -188,3 +188,17 @@ def test_the_checker_sees_an_upward_import():
     assert layer_of("kubevet.model") < layer_of("kubevet.loading.reader") < layer_of("kubevet.k8s.rbac")
     assert layer_of("kubevet.serve") == layer_of("kubevet.cli") == len(LAYERS) - 1
     assert ("kubevet.k8s.index", "ObjectIndex") in {(t, n) for t, n, _ in EDGES["kubevet.rules._base"]}
+
+
+def test_the_architecture_page_draws_these_layers():
+    """docs/architecture.md's picture lists the layers top down, as LAYERS does bottom up,
+    and names each module prefix of the contract."""
+    page = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = page.split("```", 2)[1]
+    heads = [line.split()[0] for line in picture.splitlines() if line and not line.startswith(" ")]
+    assert heads == ["front", "engine/api", "rules", "schema", "k8s", "loading", "model"]
+    for _, prefixes in LAYERS:
+        for prefix in prefixes:
+            short = prefix.removeprefix("kubevet.").replace(".", "/")
+            if prefix not in ("kubevet", "kubevet._yamlfast"):
+                assert short in picture, f"docs/architecture.md does not name {prefix}"
