@@ -226,3 +226,30 @@ def test_markdown_length_limit(kubevet, write, tmp_path):
     code, out, _ = kubevet("diff", old, new, "--no-findings", "-f", "markdown", "--markdown-limit", "8000")
     assert len(out) <= 8000
     assert "more changed objects not shown" in out and out.count("<details>") < 60
+
+
+@pytest.mark.parametrize("old, new", [
+    ("examples/broken", "examples/fixed"),
+    ("examples/fixed", "examples/broken"),
+    *[(f"{PAIRS}/{name}/old.yaml", f"{PAIRS}/{name}/new.yaml")
+      for name in ("rbac-widened", "pdb-removed", "quota-exceeded", "security-context-weakened", "network-policy-opened")],
+])
+def test_incremental_old_scan_marks_as_a_full_scan_does(old, new):
+    """OLD judged only as far as needed (cluster rules on all, object rules on changed objects)
+    marks every finding of NEW exactly as scanning OLD whole does."""
+    from kubevet.diff.compare import compare
+    from kubevet.diff.findings import mark_full, mark_incremental, scan_side
+    from kubevet.diff.sides import SideSpec, load
+    from kubevet.engine import Engine
+    from kubevet.loading.rendered import HelmOptions
+
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    sides = [load(SideSpec(label, [os.path.join(root, p)], HelmOptions())) for label, p in (("old", old), ("new", new))]
+    comparison = compare(*sides)
+    engine = Engine()
+    new_result = scan_side(engine, sides[1])
+    full = mark_full(scan_side(engine, sides[0]), new_result, *sides)
+    fast = mark_incremental(engine.config, comparison, new_result)
+    assert [(f.rule, f.line, is_new) for f, is_new in fast.findings] == [(f.rule, f.line, is_new) for f, is_new in full.findings]
+    assert fast.fixed == full.fixed and not fast.crashes
+    assert full.findings or full.fixed  # something to compare

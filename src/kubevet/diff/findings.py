@@ -5,6 +5,16 @@ renamed, the old side read from git): by its rule, its object's API group, kind,
 and name, and its field path with list items named (``containers[name=web]``). One identity
 found twice in NEW and once in OLD makes one of the two new. Only new findings gate by
 default, so that a pull request is judged by what it introduces.
+
+NEW is scanned in full, from its sources (so findings have exact lines). OLD is judged only
+as far as the answer needs, from the objects the diff already read (nothing is parsed
+again): the cluster rules on every object of OLD, but the object rules only on the objects
+whose data differs. An object rule is a pure function of one object and the
+configuration, so on an identical object it finds in OLD exactly what it finds in NEW:
+those findings are existing without being computed twice. (Suppression bookkeeping
+findings, ``suppression-unused`` and ``suppression-reason-missing``, count as existing on
+an identical object and new on a changed one.) ``mark_full`` scans OLD whole; a test checks
+that both give the same marks.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from kubevet.diff.sides import GROUP_MOVES, Side
 from kubevet.engine import Engine
 from kubevet.findings import Finding, format_path
 from kubevet.result import ScanResult
+from kubevet.k8s.namespaces import CLUSTER_SCOPED
 
 
 @dataclass
@@ -33,18 +44,21 @@ class MarkedFindings:
 
 
 def identity(f: Finding, release_namespace: str) -> tuple:
-    """What identifies a finding across the two sides (not its file or line).
-
-    ``Finding.identity`` of kubevet.api when present, else the same shape computed here."""
-    own = getattr(f, "identity", None)
-    if own is not None and not callable(own):
-        return tuple(own)
+    """What identifies a finding across the two sides (not its file or line): the shape of
+    ``Finding.identity``, with the diff's own matching applied (an apiVersion moved to
+    another group is the same object; no namespace is the release namespace)."""
     obj = f.obj
     if obj is None:
         return (f.rule, "", "", "", "", f.message)
     group = obj.api_version.rpartition("/")[0] if "/" in obj.api_version else ""
     group = GROUP_MOVES.get((group, obj.kind), group)
-    return (f.rule, group, obj.kind, obj.namespace or release_namespace, obj.name or "", f.named_path or format_path(f.path))
+    namespace = "" if (group, obj.kind) in CLUSTER_SCOPED else obj.namespace or release_namespace
+    return (f.rule, group, obj.kind, namespace, obj.name or "", f.named_path or format_path(f.path))
+
+
+def _object_key(f: Finding, release_namespace: str) -> tuple | None:
+    ident = identity(f, release_namespace)
+    return None if f.obj is None else ident[1:5]
 
 
 def scan_side(engine: Engine, side: Side) -> ScanResult:
@@ -52,10 +66,74 @@ def scan_side(engine: Engine, side: Side) -> ScanResult:
     return api.scan_inputs(api.Inputs(list(side.sources), []), engine.config)
 
 
-def mark(old: ScanResult, new: ScanResult, old_side: Side, new_side: Side) -> MarkedFindings:
+def _scope_config(config, scope: str):
+    """The configuration with only its active rules of one scope (object or cluster)."""
+    import copy
+
+    from kubevet.rules import all_rules
+
+    out = copy.copy(config)
+    out.select = [r.name for r in all_rules() if config.active(r) and r.scope == scope] or ["__none__"]
+    out.extend_select, out.ignore = [], []
+    return out
+
+
+def _engine(config) -> Engine:
+    if config.select == ["__none__"]:
+        return None  # type: ignore[return-value]
+    return Engine(config)
+
+
+def mark_incremental(config, comparison, new: ScanResult) -> MarkedFindings:
+    """NEW's findings marked, OLD judged only as far as needed (see the module docstring)."""
+    from kubevet.diff.compare import UNCHANGED
+    from kubevet.rules import lookup
+
+    old_side, new_side = comparison.old, comparison.new
+    identical = {d.key for d in comparison.objects
+                 if d.status == UNCHANGED and d.old is not None and d.new is not None and d.old.data == d.new.data}
+    old_objects = [old_side.objects[k] for k in old_side.order]
+    findings: list[Finding] = []
+    crashes: list[str] = []
+    cluster = _engine(_scope_config(config, "cluster"))
+    if cluster is not None:
+        result = cluster.scan([], objects=old_objects)
+        findings += result.findings
+        crashes += [str(c) for c in result.crashes]
+    changed = [old_side.objects[k] for k in old_side.order if k not in identical]
+    objects = _engine(_scope_config(config, "object"))
+    if objects is not None and changed:
+        result = objects.scan([], objects=changed)
+        findings += result.findings
+        crashes += [str(c) for c in result.crashes]
+    for obj in old_objects:  # the engines leave caches on the objects they judged
+        obj.template_cache = None
+    before = Counter(identity(f, old_side.release_namespace) for f in findings if not f.suppressed)
+    for f in new.findings:
+        if f.suppressed or f.obj is None:
+            continue
+        try:
+            scope = lookup(f.rule).scope
+        except KeyError:
+            continue
+        if scope in ("object", "input") and _object_key(f, new_side.release_namespace) in identical:
+            before[identity(f, new_side.release_namespace)] += 1
+    out = _mark(before, new, new_side)
+    out.crashes = [*crashes, *(str(c) for c in new.crashes)]
+    return out
+
+
+def mark_full(old: ScanResult, new: ScanResult, old_side: Side, new_side: Side) -> MarkedFindings:
+    """The marks with OLD scanned whole from its sources (the reference for mark_incremental)."""
     before = Counter(identity(f, old_side.release_namespace) for f in old.findings if not f.suppressed)
+    out = _mark(before, new, new_side)
+    out.crashes = [*(str(c) for c in old.crashes), *(str(c) for c in new.crashes)]
+    return out
+
+
+def _mark(before: Counter, new: ScanResult, new_side: Side) -> MarkedFindings:
     seen: Counter = Counter()
-    out = MarkedFindings(crashes=[*old.crashes, *new.crashes])
+    out = MarkedFindings()
     for f in new.findings:
         ident = identity(f, new_side.release_namespace)
         if f.suppressed:

@@ -16,7 +16,6 @@ Each check's docstring is its documentation (``docs/diff-gate.md`` lists them al
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -694,15 +693,11 @@ def _rollout(comparison: Comparison, c: Check) -> Iterator[Risk]:
         nt = _WORKLOADS.pod_template(d.new)
         if ot is None or nt is None or d.kind in ("Pod", "PodTemplate", "Job", "CronJob"):
             continue
-        if _canonical(ot.metadata, ot.spec) == _canonical(nt.metadata, nt.spec):
+        if ot.metadata == nt.metadata and ot.spec == nt.spec:
             continue
         pods = replicas(d.new)
         count = f"{pods} pod{'s' if pods != 1 else ''}" if pods is not None else "every pod" if d.kind == "DaemonSet" else "its pods"
         fields = sorted({ch.dotted[len("spec.template."):] for ch in d.changes + d.ignored if ch.dotted.startswith("spec.template.")})
         shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4} more" if len(fields) > 4 else "")
         yield _risk(c, comparison, d, f"{d.label} restarts {count}: its pod template changed ({shown})", nt.path or ("spec",))
-
-
-def _canonical(metadata: dict, spec: dict) -> str:
-    return json.dumps([metadata, spec], sort_keys=True, default=str)
 

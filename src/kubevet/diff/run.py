@@ -105,11 +105,10 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
     report.comparison = compare(old, new)
     report.risks = risk_checks.run(report.comparison)
     if not args.no_findings and not report.errors:
-        from kubevet.diff.findings import mark, scan_side
+        from kubevet.diff.findings import mark_incremental, scan_side
         from kubevet.engine import Engine
 
-        engine = Engine(config)
-        report.findings = mark(scan_side(engine, old), scan_side(engine, new), old, new)
+        report.findings = mark_incremental(config, report.comparison, scan_side(Engine(config), new))
     return report, config, raw
 
 
