@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from pathlib import Path
 
@@ -18,23 +17,20 @@ from kubevet.loading.rendered import HelmOptions
 
 
 def load_config(args: argparse.Namespace):
-    """The configuration (kubevet's Config) and the raw file settings (for ``freeze``).
+    """The configuration (through ``kubevet.api``) and the raw file settings, whose
+    ``freeze:`` section only the gate and ``kubevet freeze`` read (as ``serve`` reads its own)."""
+    from kubevet import api, config_file
 
-    The adapter to ``kubevet.api.load_config`` until that API is on main."""
-    from kubevet.config import Config
-    from kubevet.config_file import load as load_file
-
-    if args.no_config:
-        if args.config:
-            raise UsageError("--config and --no-config contradict each other")
-        return Config(), {}, None
-    if args.config and not os.path.isfile(args.config):
-        raise UsageError(f"--config: no such file: {args.config}")
-    config, raw = load_file(Path(args.config) if args.config else None)
+    config = api.load_config(args.config, no_config=args.no_config)
+    raw: dict = {}
+    if not args.no_config:
+        found = Path(args.config) if args.config else config_file.find(Path.cwd())
+        if found is not None:
+            raw = config_file.load(found)[1]
     return config, raw, args.config
 
 
-def side_specs(args: argparse.Namespace, kube_version: str | None) -> tuple[SideSpec, SideSpec]:
+def side_specs(args: argparse.Namespace, kube_version: str | None, exclude=()) -> tuple[SideSpec, SideSpec]:
     paths = list(args.paths)
     if args.old_ref or args.live:
         if args.old_ref and args.live:
@@ -61,8 +57,9 @@ def side_specs(args: argparse.Namespace, kube_version: str | None) -> tuple[Side
             helm_binary=args.helm_binary,
         )
 
-    return (SideSpec("old", old_paths, helm("old"), list(args.exclude), git_ref=args.old_ref),
-            SideSpec("new", new_paths, helm("new"), list(args.exclude)))
+    exclude = [*exclude, *args.exclude]
+    return (SideSpec("old", old_paths, helm("old"), exclude, git_ref=args.old_ref),
+            SideSpec("new", new_paths, helm("new"), exclude))
 
 
 def side_errors(side: Side, allow_empty: bool) -> tuple[list[str], list[str]]:
@@ -90,7 +87,7 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
         config.kube_version = args.kube_version
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
-    old_spec, new_spec = side_specs(args, config.kube_version or None)
+    old_spec, new_spec = side_specs(args, config.kube_version or None, config.exclude)
     old = load_live(old_spec) if args.live else load(old_spec, stdin=stdin)
     try:
         new = load(new_spec, stdin=stdin)

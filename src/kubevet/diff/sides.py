@@ -112,7 +112,7 @@ class Side:
 
 def load(spec: SideSpec, stdin=None) -> Side:
     """Read a side: discover its sources (rendering charts), read every object, key them."""
-    from kubevet.loading.discover import discover
+    from kubevet import api
 
     paths = list(spec.paths)
     tmp = None
@@ -124,7 +124,8 @@ def load(spec: SideSpec, stdin=None) -> Side:
         rename = (prefix, f"{spec.git_ref}:")
     side = Side(spec.label, display, release_namespace=spec.helm.namespace, _tmp=tmp)
     try:
-        sources, problems = discover(paths, stdin=stdin, helm=spec.helm, exclude=spec.exclude)
+        inputs = api.discover(paths, helm=spec.helm, exclude=spec.exclude, stdin=stdin)
+        sources, problems = inputs.sources, inputs.problems
     except Exception:
         side.close()
         raise
