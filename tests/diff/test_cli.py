@@ -253,3 +253,14 @@ def test_incremental_old_scan_marks_as_a_full_scan_does(old, new):
     assert [(f.rule, f.line, is_new) for f, is_new in fast.findings] == [(f.rule, f.line, is_new) for f, is_new in full.findings]
     assert fast.fixed == full.fixed and not fast.crashes
     assert full.findings or full.fixed  # something to compare
+
+
+def test_values_helm_generates_at_random_are_noise(diff_json):
+    chart = os.path.join(os.path.dirname(__file__), "charts", "random")
+    code, report = diff_json(chart, chart, "--no-findings")
+    assert code == 0 and report["summary"]["changed"] == 0 and report["summary"]["unchanged"] == 2
+    code, report = diff_json(chart, chart, "--no-findings", "--new-set", "logLevel=debug")
+    (changed,) = report["objects"]
+    assert changed["kind"] == "ConfigMap"
+    assert changed["changes"] == [{"path": "data.LOG_LEVEL", "op": "changed", "old": "info", "new": "debug"}]
+    assert "metadata.annotations.build-id" in changed["ignored"]

@@ -74,8 +74,11 @@ class Comparison:
         self._by_key = {d.key: d for d in self.objects}
 
 
-def compare(old: Side, new: Side) -> Comparison:
-    """Pair objects by key (NEW's order, then what only OLD has) and diff each pair."""
+def compare(old: Side, new: Side, random: frozenset = frozenset()) -> Comparison:
+    """Pair objects by key (NEW's order, then what only OLD has) and diff each pair.
+
+    ``random`` holds (key, field path) pairs whose values differ from one render to the
+    next (see ``random_fields``): their differences are noise."""
     out: list[ObjectDiff] = []
     for key in new.order:
         n = new.objects[key]
@@ -88,11 +91,27 @@ def compare(old: Side, new: Side) -> Comparison:
             out.append(ObjectDiff(key, UNCHANGED, o, n))
             continue
         real, noise = diff(_without_version(o.data), _without_version(n.data), secret=secret)
+        if random:
+            noise += [c for c in real if (key, c.dotted) in random]
+            real = [c for c in real if (key, c.dotted) not in random]
         out.append(ObjectDiff(key, CHANGED if real else UNCHANGED, o, n, real, noise))
     for key in old.order:
         if key not in new.objects:
             out.append(ObjectDiff(key, REMOVED, old.objects[key], None))
     return Comparison(old, new, out)
+
+
+def random_fields(side: Side, again: Side) -> frozenset:
+    """The fields whose values two renders of the same charts with the same values do not
+    agree on: what Helm generates at random (``randAlphaNum``, ``genCA``, ``uuidv4``)."""
+    out = set()
+    for key, obj in side.objects.items():
+        other = again.objects.get(key)
+        if other is None or other.data == obj.data:
+            continue
+        real, _ = diff(obj.data, other.data)
+        out.update((key, c.dotted) for c in real)
+    return frozenset(out)
 
 
 def _without_version(data: dict) -> dict:

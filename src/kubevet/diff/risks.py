@@ -91,6 +91,14 @@ def check(name: str, risk_class: str, severity: Severity, hint: str):
     return register
 
 
+def checks_markdown() -> str:
+    """The table of checks in docs/diff-gate.md (a test keeps the page in step)."""
+    rows = ["| check | class | severity | what it reports | fix |", "| --- | --- | --- | --- | --- |"]
+    for c in CHECKS:
+        rows.append(f"| `{c.name}` | {c.risk_class} | {c.severity} | {' '.join(c.doc.split())} | {c.hint} |")
+    return "\n".join(rows) + "\n"
+
+
 def run(comparison: Comparison, checks: list[Check] | None = None) -> list[Risk]:
     """Every risk of the comparison, worst first, then in object order."""
     out: list[Risk] = []
@@ -299,8 +307,8 @@ def _looser(old: Any, new: Any, larger_is_looser: bool) -> bool:
 @check("pdb-loosened", "availability", Severity.WARNING,
        "Keep the budget, or check that the workload survives losing that many pods at once.")
 def _pdb_loosened(comparison: Comparison, c: Check) -> Iterator[Risk]:
-    """A PodDisruptionBudget allows more disruption: minAvailable lowered, maxUnavailable
-    raised, or its selector no longer what it was."""
+    """A PodDisruptionBudget allows more disruption: minAvailable lowered or maxUnavailable
+    raised (a switch from one to the other is reported as info, to be checked by hand)."""
     for d in _changed(comparison, ("PodDisruptionBudget",)):
         of, ov = _pdb_budget(d.old)
         nf, nv = _pdb_budget(d.new)

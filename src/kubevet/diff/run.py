@@ -99,7 +99,7 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
         errors, notes = side_errors(side, args.allow_no_objects)
         report.errors.extend(errors)
         report.notes.extend(notes)
-    report.comparison = compare(old, new)
+    report.comparison = compare(old, new, _random_fields(new_spec, new))
     report.risks = risk_checks.run(report.comparison)
     if not args.no_findings and not report.errors:
         from kubevet.diff.findings import mark_incremental, scan_side
@@ -107,6 +107,20 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
 
         report.findings = mark_incremental(config, report.comparison, scan_side(Engine(config), new))
     return report, config, raw
+
+
+def _random_fields(spec: SideSpec, side: Side) -> frozenset:
+    """Render NEW's Helm charts once more: fields that come out different are random noise."""
+    from kubevet.diff.compare import random_fields
+    from kubevet.loading.rendered import RenderedSource
+
+    if "-" in spec.paths or not any(isinstance(s, RenderedSource) and s.render.kind == "helm" for s in side.sources):
+        return frozenset()
+    again = load(spec)
+    try:
+        return random_fields(side, again)
+    finally:
+        again.close()
 
 
 def write(report: DiffReport, args: argparse.Namespace) -> None:
