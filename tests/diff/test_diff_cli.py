@@ -264,3 +264,25 @@ def test_values_helm_generates_at_random_are_noise(diff_json):
     assert changed["kind"] == "ConfigMap"
     assert changed["changes"] == [{"path": "data.LOG_LEVEL", "op": "changed", "old": "info", "new": "debug"}]
     assert "metadata.annotations.build-id" in changed["ignored"]
+
+
+def test_custom_resources_of_unknown_kinds_are_compared_field_by_field(diff_json, write, tmp_path):
+    cr = """\
+apiVersion: monitoring.example.com/v1
+kind: AlertRoute
+metadata:
+  name: pager
+  namespace: ops
+spec:
+  receivers:
+    - name: oncall
+      url: https://pager.example.com/{hook}
+"""
+    old = write(tmp_path / "old.yaml", cr.format(hook="a"))
+    new = write(tmp_path / "new.yaml", cr.format(hook="b"))
+    code, report = diff_json(old, new, "--no-findings")
+    assert code == 0
+    (obj,) = report["objects"]
+    assert obj["group"] == "monitoring.example.com" and obj["changes"] == [
+        {"path": "spec.receivers[name=oncall].url", "op": "changed",
+         "old": "https://pager.example.com/a", "new": "https://pager.example.com/b"}]
