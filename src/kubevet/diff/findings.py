@@ -26,8 +26,8 @@ from kubevet import api
 from kubevet.diff.sides import GROUP_MOVES, Side
 from kubevet.engine import Engine
 from kubevet.findings import Finding, format_path
-from kubevet.result import ScanResult
 from kubevet.k8s.namespaces import CLUSTER_SCOPED
+from kubevet.result import ScanResult
 
 
 @dataclass
