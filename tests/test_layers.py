@@ -6,7 +6,8 @@ taken from another package.
 Every import counts, at module level or inside a function, ``TYPE_CHECKING`` ones too: a
 lazy import is still a dependency. A module this test does not name is a front end (the
 top layer), so a new front end (``kubevet.serve``, ``kubevet.diff`` ...) needs no entry
-here, and nothing below may import it. See docs/architecture.md.
+here, and nothing below may import it. Front ends reach the engine only through
+``kubevet.api``: none imports ``kubevet.engine`` (LIBRARY_ONLY). See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -127,6 +128,49 @@ def test_layers_import_downward_only():
                     f"imports {target} ({LAYERS[layer_of(target)][0]})"
                 )
     assert not upward, "upward imports:\n" + "\n".join(upward)
+
+
+# what front ends may not import although it sits below them: they go through kubevet.api
+LIBRARY_ONLY = ("kubevet.engine",)
+
+
+def front_end_engine_imports(edges=None) -> list[str]:
+    """Every import of ``kubevet.engine`` by a front end (cli, commands, output, baseline,
+    serve, policy, diff, freeze, triage, etcd ...: every module of the top layer)."""
+    edges = EDGES if edges is None else edges
+    top = len(LAYERS) - 1
+    found = []
+    for module, imports in sorted(edges.items()):
+        if layer_of(module) != top:
+            continue
+        for target, name, line in imports:
+            if any(target == p or target.startswith(p + ".") for p in LIBRARY_ONLY):
+                where = MODULES[module].relative_to(SRC) if module in MODULES else module
+                found.append(f"{where}:{line}: {module} imports {target}{'.' + name if name else ''}")
+    return found
+
+
+def test_front_ends_use_the_api_not_the_engine():
+    found = front_end_engine_imports()
+    assert not found, "front ends import the engine (use kubevet.api; see docs/api.md):\n" + "\n".join(found)
+
+
+def test_the_engine_check_sees_a_front_end_importing_it():
+    # module-level, lazy and from-imports all count, in every front end package
+    fake = {
+        "kubevet.diff.findings": [("kubevet.engine", "Engine", 27)],
+        "kubevet.triage.run": [("kubevet.engine", "", 5)],
+        "kubevet.commands.etcd": [("kubevet.api", "scan_paths", 3)],
+        "kubevet.api": [("kubevet.engine", "Engine", 280)],  # the library itself may
+    }
+    found = front_end_engine_imports(fake)
+    assert [f.split(": ", 1)[1] for f in found] == [
+        "kubevet.diff.findings imports kubevet.engine.Engine",
+        "kubevet.triage.run imports kubevet.engine",
+    ]
+    for module in ("kubevet.cli", "kubevet.commands.diff", "kubevet.serve", "kubevet.diff.run", "kubevet.triage",
+                   "kubevet.etcd", "kubevet.output", "kubevet.policy", "kubevet.baseline", "kubevet.freeze"):
+        assert module in MODULES and layer_of(module) == len(LAYERS) - 1, module
 
 
 def test_no_import_cycles():

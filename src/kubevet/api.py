@@ -43,6 +43,7 @@ __all__ = [
     "Finding",
     "Inputs",
     "InputError",
+    "K8sObject",
     "KubevetError",
     "ObjectRef",
     "Placed",
@@ -242,28 +243,39 @@ def scan_bytes(
 
 
 def scan_objects(
-    objects: Iterable[dict | Placed],
+    objects: Iterable[dict | Placed | K8sObject],
     config: Config | None = None,
     state: ClusterState | None = None,
     name: str = "<memory>",
 ) -> ScanResult:
     """Judge objects already decoded (dicts as ``yaml.safe_load`` or an API server gives
-    them), each optionally ``Placed`` at a file and line.
+    them), each optionally ``Placed`` at a file and line, or objects kubevet already read
+    (``K8sObject``, e.g. from ``discover``'d sources a front end compared itself).
 
     A plain dict's findings name the file ``name`` and line 0. What is not a Kubernetes
     object (no apiVersion or kind) is reported in ``skipped``; a ``List`` is expanded.
-    The dicts are read, never changed.
+    A ``K8sObject`` keeps its own file, line and field positions, and is judged as it is
+    (no second read). The dicts are read, never changed; a ``K8sObject`` is left as it
+    came (the caches the rules put on it are cleared after the scan).
     """
     from kubevet.loading.reader import read_value
 
     engine = _engine(config, state)
     items: list[K8sObject | Problem | Skipped] = []
+    read: list[K8sObject] = []
     for item in objects:
-        if isinstance(item, Placed):
+        if isinstance(item, K8sObject):
+            items.append(item)
+            read.append(item)
+        elif isinstance(item, Placed):
             items.extend(read_value(item.data, item.file, item.line))
         else:
             items.extend(read_value(item, name))
-    return engine.scan([], objects=items, **_state_options(engine, state))
+    try:
+        return engine.scan([], objects=items, **_state_options(engine, state))
+    finally:
+        for obj in read:
+            obj.template_cache = None  # it points back at obj (see Workloads.pod_template)
 
 
 def _state_options(engine, state: ClusterState | None) -> dict[str, Any]:

@@ -197,3 +197,19 @@ def test_identity_follows_a_container_not_its_index():
 def test_the_result_names_the_rules_that_ran():
     result = api.scan_objects([DEPLOYMENT], config=CPU)
     assert [r.name for r in result.rules] == ["cpu-limit-missing"]
+
+
+def test_scan_objects_judges_objects_already_read_in_place(tmp_path):
+    """A front end that read sources itself (kubevet diff) judges those K8sObjects through
+    the API: their own file and line, no second read, nothing left on them."""
+    from kubevet.loading.reader import read_source
+
+    (tmp_path / "web.yaml").write_text(YAML)
+    [source] = api.discover([str(tmp_path / "web.yaml")]).sources
+    [obj] = [o for o in read_source(source) if isinstance(o, api.K8sObject)]
+    before = json.dumps(obj.data, sort_keys=True)
+    result = api.scan_objects([obj], config=CPU)
+    [f] = result.findings
+    assert f.rule == "cpu-limit-missing" and f.file.endswith("web.yaml") and f.line == 14
+    assert obj.template_cache is None and json.dumps(obj.data, sort_keys=True) == before
+    assert [f.identity for f in api.scan_objects([obj], config=CPU).findings] == [f.identity]  # again, same

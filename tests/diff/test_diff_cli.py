@@ -239,17 +239,17 @@ def test_incremental_old_scan_marks_as_a_full_scan_does(old, new):
     marks every finding of NEW exactly as scanning OLD whole does."""
     from kubevet.diff.compare import compare
     from kubevet.diff.findings import mark_full, mark_incremental, scan_side
+    from kubevet import api
     from kubevet.diff.sides import SideSpec, load
-    from kubevet.engine import Engine
     from kubevet.loading.rendered import HelmOptions
 
     root = os.path.join(os.path.dirname(__file__), "..", "..")
     sides = [load(SideSpec(label, [os.path.join(root, p)], HelmOptions())) for label, p in (("old", old), ("new", new))]
     comparison = compare(*sides)
-    engine = Engine()
-    new_result = scan_side(engine, sides[1])
-    full = mark_full(scan_side(engine, sides[0]), new_result, *sides)
-    fast = mark_incremental(engine.config, comparison, new_result)
+    config = api.Config()
+    new_result = scan_side(config, sides[1])
+    full = mark_full(scan_side(config, sides[0]), new_result, *sides)
+    fast = mark_incremental(config, comparison, new_result)
     assert [(f.rule, f.line, is_new) for f, is_new in fast.findings] == [(f.rule, f.line, is_new) for f, is_new in full.findings]
     assert fast.fixed == full.fixed and not fast.crashes
     assert full.findings or full.fixed  # something to compare

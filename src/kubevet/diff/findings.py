@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 from kubevet import api
 from kubevet.diff.sides import GROUP_MOVES, Side
-from kubevet.engine import Engine
 from kubevet.findings import Finding, format_path
 from kubevet.k8s.namespaces import CLUSTER_SCOPED
 from kubevet.result import ScanResult
@@ -61,27 +60,25 @@ def _object_key(f: Finding, release_namespace: str) -> tuple | None:
     return None if f.obj is None else ident[1:5]
 
 
-def scan_side(engine: Engine, side: Side) -> ScanResult:
+def scan_side(config: api.Config, side: Side) -> ScanResult:
     """The rules over a side's sources (already read or rendered: nothing renders twice)."""
-    return api.scan_inputs(api.Inputs(list(side.sources), []), engine.config)
+    return api.scan_inputs(api.Inputs(list(side.sources), []), config)
 
 
-def _scope_config(config, scope: str):
-    """The configuration with only its active rules of one scope (object or cluster)."""
+def _scope_config(config: api.Config, scope: str) -> api.Config | None:
+    """The configuration with only its active rules of one scope (object or cluster),
+    or None when it has none."""
     import copy
 
     from kubevet.rules import all_rules
 
+    names = [r.name for r in all_rules() if config.active(r) and r.scope == scope]
+    if not names:
+        return None
     out = copy.copy(config)
-    out.select = [r.name for r in all_rules() if config.active(r) and r.scope == scope] or ["__none__"]
+    out.select = names
     out.extend_select, out.ignore = [], []
     return out
-
-
-def _engine(config) -> Engine:
-    if config.select == ["__none__"]:
-        return None  # type: ignore[return-value]
-    return Engine(config)
 
 
 def mark_incremental(config, comparison, new: ScanResult) -> MarkedFindings:
@@ -95,19 +92,17 @@ def mark_incremental(config, comparison, new: ScanResult) -> MarkedFindings:
     old_objects = [old_side.objects[k] for k in old_side.order]
     findings: list[Finding] = []
     crashes: list[str] = []
-    cluster = _engine(_scope_config(config, "cluster"))
+    cluster = _scope_config(config, "cluster")
     if cluster is not None:
-        result = cluster.scan([], objects=old_objects)
+        result = api.scan_objects(old_objects, config=cluster)
         findings += result.findings
         crashes += [str(c) for c in result.crashes]
     changed = [old_side.objects[k] for k in old_side.order if k not in identical]
-    objects = _engine(_scope_config(config, "object"))
+    objects = _scope_config(config, "object")
     if objects is not None and changed:
-        result = objects.scan([], objects=changed)
+        result = api.scan_objects(changed, config=objects)
         findings += result.findings
         crashes += [str(c) for c in result.crashes]
-    for obj in old_objects:  # the engines leave caches on the objects they judged
-        obj.template_cache = None
     before = Counter(identity(f, old_side.release_namespace) for f in findings if not f.suppressed)
     for f in new.findings:
         if f.suppressed or f.obj is None:

@@ -103,9 +103,8 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
     report.risks = risk_checks.run(report.comparison)
     if not args.no_findings and not report.errors:
         from kubevet.diff.findings import mark_incremental, scan_side
-        from kubevet.engine import Engine
 
-        report.findings = mark_incremental(config, report.comparison, scan_side(Engine(config), new))
+        report.findings = mark_incremental(config, report.comparison, scan_side(config, new))
     return report, config, raw
 
 
