@@ -237,9 +237,9 @@ def test_markdown_length_limit(kubevet, write, tmp_path):
 def test_incremental_old_scan_marks_as_a_full_scan_does(old, new):
     """OLD judged only as far as needed (cluster rules on all, object rules on changed objects)
     marks every finding of NEW exactly as scanning OLD whole does."""
+    from kubevet import api
     from kubevet.diff.compare import compare
     from kubevet.diff.findings import mark_full, mark_incremental, scan_side
-    from kubevet import api
     from kubevet.diff.sides import SideSpec, load
     from kubevet.loading.rendered import HelmOptions
 
