@@ -138,3 +138,42 @@ freeze:
     (tmp_path / ".kubevet.yaml").write_text("freeze: {windows: [{from: 'fri 12:00', to: 'mon 08:00'}]}\n")
     code, _, err = kubevet("freeze", "status")
     assert code == 2 and "needs a reason" in err
+
+
+@pytest.mark.parametrize("when, frozen", [
+    # the clock jumps from 02:00 CET to 03:00 CEST (01:00 UTC): 02:30 never shows on the wall
+    ("2026-03-29T00:59:59Z", False),  # 01:59:59 CET
+    ("2026-03-29T01:00:00Z", True),  # 03:00 CEST: the wall clock is past 02:30 and before 04:00
+    ("2026-03-29T01:20:00Z", True),  # 03:20 CEST (taken as 02:30+01:00 = 03:30 CEST, this was missed)
+    ("2026-03-29T01:59:59Z", True),
+    ("2026-03-29T02:00:00Z", False),  # 04:00 CEST
+    # the clock falls back from 03:00 CEST to 02:00 CET (01:00 UTC): 02:30 shows twice
+    ("2026-10-25T00:29:59Z", False),  # 02:29:59 CEST
+    ("2026-10-25T00:30:00Z", True),  # the first 02:30 (CEST)
+    ("2026-10-25T01:45:00Z", True),  # 02:45 CET, the second time round
+    ("2026-10-25T03:00:00Z", False),  # 04:00 CET
+])
+def test_a_window_bound_the_dst_change_skips_or_repeats(when, frozen):
+    config = {"timezone": "Europe/Berlin", "windows": [{"from": "sun 02:30", "to": "sun 04:00", "reason": "maintenance"}]}
+    assert at(config, when).frozen is frozen
+
+
+def test_an_end_that_shows_twice_ends_at_its_second_showing_and_one_that_never_shows_at_the_jump():
+    repeated = {"timezone": "Europe/Berlin", "windows": [{"from": "sat 22:00", "to": "sun 02:30", "reason": "batch"}]}
+    s = at(repeated, "2026-10-24T23:00:00Z")  # Sun 01:00 CEST
+    assert s.to_json()["endsAt"] == "2026-10-25T01:30:00Z"  # 02:30 CET, not 02:30 CEST (00:30 UTC)
+    assert at(repeated, "2026-10-25T01:10:00Z").frozen  # 02:10 CET: the wall clock is inside again
+    skipped = {"timezone": "Europe/Berlin", "windows": [{"from": "sat 22:00", "to": "sun 02:30", "reason": "batch"}]}
+    s = at(skipped, "2026-03-28T23:00:00Z")  # Sun 00:00 CET
+    assert s.to_json()["endsAt"] == "2026-03-29T01:00:00Z"  # the jump to 03:00 CEST, not 03:30 CEST
+    # the next occurrence of a window that starts in the gap is announced from the jump
+    nightly = {"timezone": "Europe/Berlin", "windows": [{"from": "sun 02:30", "to": "sun 04:00", "reason": "m"}]}
+    assert at(nightly, "2026-03-28T12:00:00Z").to_json()["next"]["from"] == "2026-03-29T01:00:00Z"
+
+
+def test_a_holiday_where_midnight_itself_is_skipped():
+    # Chile moves its clocks at 24:00 (America/Santiago): on 2026-09-06 the day begins at 01:00
+    config = {"timezone": "America/Santiago", "windows": [{"from": "2026-09-06", "to": "2026-09-06", "reason": "d"}]}
+    s = at(config, "2026-09-06T12:00:00-03:00")
+    assert s.frozen and s.active[0].start.isoformat() == "2026-09-06T04:00:00+00:00"  # 00:00 -04 = the jump
+    assert s.to_json()["endsAt"] == "2026-09-07T03:00:00Z"  # 00:00 -03 on the next day

@@ -6,8 +6,9 @@ times are turned into instants in the window's IANA time zone one occurrence at 
 "Monday 08:00 Europe/Berlin" is 07:00 UTC in winter and 06:00 UTC in summer, and a window
 across the night of a daylight-saving change is an hour shorter or longer, as the clock on
 the wall says. A wall-clock time that does not exist (02:30 on the last Sunday of March in
-Berlin) is read as PEP 495 does with ``fold=0``: with the offset before the change (03:30
-CEST); one that exists twice (02:30 on the last Sunday of October) is its first occurrence.
+Berlin) is the moment the clock jumps past it (03:00 CEST); one that exists twice (02:30 on
+the last Sunday of October) is its first occurrence as a start and its second as an end:
+a window covers every moment the clock shows a time inside it (see ``_wall``).
 
 Intervals that overlap or touch are one freeze: a weekend freeze followed by a Monday
 holiday ends on Tuesday. The search looks ``HORIZON`` days ahead.
@@ -110,8 +111,36 @@ def parse_now(text: str | None, tz) -> dt.datetime:
     return moment
 
 
-def _instant(day: dt.date, time: dt.time, tz) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=tz).astimezone(UTC)
+def _instant(day: dt.date, time: dt.time, tz, end: bool = False) -> dt.datetime:
+    return _wall(dt.datetime.combine(day, time), tz, end)
+
+
+def _wall(local: dt.datetime, tz, end: bool = False) -> dt.datetime:
+    """The instant (UTC) a window's wall-clock bound stands for, so that the window covers
+    every moment the clock on the wall shows a time inside it (a freeze fails safe).
+
+    A time that does not exist (02:30 on the last Sunday of March in Berlin: the clock jumps
+    from 02:00 to 03:00) is the moment the clock jumps past it (03:00 CEST), as a start and
+    as an end. A time that exists twice (02:30 on the last Sunday of October) is its first
+    occurrence as a start and its second as an end.
+    """
+    local = local.replace(tzinfo=None)
+    first = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = local.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:
+        return first
+    early, late = min(first, second), max(first, second)
+    if early.astimezone(tz).replace(tzinfo=None) == local:  # it exists twice
+        return late if end else early
+    # it does not exist: between the two readings lies the jump; find it to the second
+    lo, hi = int(early.timestamp()), int(late.timestamp())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if dt.datetime.fromtimestamp(mid, UTC).astimezone(tz).replace(tzinfo=None) >= local:
+            hi = mid
+        else:
+            lo = mid
+    return dt.datetime.fromtimestamp(hi, UTC)
 
 
 def _in_scope(patterns: tuple[str, ...], values: Iterable[str] | None) -> bool:
@@ -141,7 +170,7 @@ def _window_intervals(w: Window, start: dt.datetime, stop: dt.datetime) -> Itera
     where = f"{w.text} ({w.tz})"
     when = w.when
     if isinstance(when, Dated):
-        yield Interval(when.start.replace(tzinfo=w.tz).astimezone(UTC), when.end.replace(tzinfo=w.tz).astimezone(UTC), w.reason, where)
+        yield Interval(_wall(when.start, w.tz), _wall(when.end, w.tz, end=True), w.reason, where)
         return
     assert isinstance(when, Recurring)
     first = start.astimezone(w.tz).date() - dt.timedelta(days=8)
@@ -155,8 +184,8 @@ def _window_intervals(w: Window, start: dt.datetime, stop: dt.datetime) -> Itera
                 span = (when.to_day - when.from_day) % 7
                 if span == 0 and when.to_time <= when.from_time:
                     span = 7
-            yield Interval(_instant(day, when.from_time, w.tz), _instant(day + dt.timedelta(days=span), when.to_time, w.tz),
-                           w.reason, where)
+            yield Interval(_instant(day, when.from_time, w.tz),
+                           _instant(day + dt.timedelta(days=span), when.to_time, w.tz, end=True), w.reason, where)
         day += dt.timedelta(days=1)
 
 
@@ -167,7 +196,7 @@ def _holiday_intervals(h: Holidays, start: dt.datetime, stop: dt.datetime) -> It
     calendar = lib.country_holidays(h.country, subdiv=h.subdiv, years=years)
     label = f"{h.country}-{h.subdiv}" if h.subdiv else h.country
     for day, name in sorted(calendar.items()):
-        yield Interval(_instant(day, dt.time(0), h.tz), _instant(day + dt.timedelta(days=1), dt.time(0), h.tz),
+        yield Interval(_instant(day, dt.time(0), h.tz), _instant(day + dt.timedelta(days=1), dt.time(0), h.tz, end=True),
                        f"public holiday in {label}: {name}", f"holiday {label} ({h.tz})")
 
 
