@@ -2,6 +2,10 @@
 
 Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage error, unreadable or
 unparsable input, no Kubernetes object found, or an internal error.
+
+An internal error (an exception kubevet did not expect: a bug) is one line on stderr that
+says so and where to report it, and exits 2 like every other error, never 1 (which CI reads
+as "findings"); ``--debug``, anywhere before a ``--``, adds the traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from kubevet import __version__
+from kubevet import ISSUES_URL, __version__
 from kubevet.errors import KubevetError, UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -48,6 +52,8 @@ def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
         description="Lint Kubernetes manifests before they reach a cluster.",
     )
     parser.add_argument("--version", action="version", version=f"kubevet {__version__}")
+    # taken out of the arguments before parsing (main), so it works with every command
+    parser.add_argument("--debug", action="store_true", help="on an internal error, print the traceback too (any command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="lint manifests, directories or stdin (-)")
@@ -202,6 +208,34 @@ def _helm_options(args: argparse.Namespace, config):
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "kubevet") -> int:
+    argv, debug = _debug_flag(sys.argv[1:] if argv is None else list(argv))
+    try:
+        return _main(argv, prog)
+    except Exception as exc:  # a bug: say so in one line, exit 2 (never 1: CI reads it as findings)
+        return internal_error(exc, debug)
+
+
+def _debug_flag(argv: list[str]) -> tuple[list[str], bool]:
+    """The arguments without --debug (before a ``--``), and whether it was given."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    kept = [a for a in argv[:end] if a != "--debug"]
+    return kept + argv[end:], len(kept) < end
+
+
+def internal_error(exc: BaseException, debug: bool = False) -> int:
+    """Report an unexpected exception as the bug it is (one line; the traceback with --debug)."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    where = "" if debug else "; --debug prints the traceback"
+    message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    print(f"kubevet: internal error (a bug in kubevet, not in your input): {message[:300]}; "
+          f"please report it with the command that failed at {ISSUES_URL}{where}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _main(argv: list[str], prog: str) -> int:
     parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
@@ -396,7 +430,7 @@ def _run_scan(args: argparse.Namespace) -> int:
 def _report_errors(result, allow_no_objects: bool) -> None:
     """On stderr: each rule crash, each unreadable input, and an empty scan."""
     for crash in result.crashes:
-        print(f"kubevet: internal error: {crash}", file=sys.stderr)
+        print(f"kubevet: internal error (a bug in kubevet; please report it at {ISSUES_URL}): {crash}", file=sys.stderr)
     if result.input_errors:
         n = len(result.input_errors)
         print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)

@@ -88,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     for error in result.input_errors:
         print(f"kubevet: error: {error.message}", file=sys.stderr)
+    from kubevet import ISSUES_URL
+
     for crash in result.crashes:
-        print(f"kubevet: internal error: {crash}", file=sys.stderr)
+        print(f"kubevet: internal error (a bug in kubevet; please report it at {ISSUES_URL}): {crash}", file=sys.stderr)
     verdict = result.verdict(allow_no_objects=True, exit_zero=args.exit_zero)
     return verdict.exit_code

@@ -100,13 +100,8 @@ def run(args) -> int:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise KubevetError("kubevet etcd needs the etcd extra: pip install 'kubevet[etcd]'") from None
-    try:
-        return _status(args) if args.etcd_command == "status" else _defrag(args)
-    except KubevetError:
-        raise
-    except Exception as exc:  # never a traceback: say what broke, exit 2
-        print(f"kubevet: internal error in etcd {args.etcd_command}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+    # anything unexpected is reported by kubevet.cli.main as an internal error (exit 2)
+    return _status(args) if args.etcd_command == "status" else _defrag(args)
 
 
 def _status(args) -> int:
