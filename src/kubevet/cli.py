@@ -407,12 +407,13 @@ def _run_scan(args: argparse.Namespace) -> int:
             known.apply(result)
         writer.write(result, result.rules)
     sys.stdout.flush()
+    refused = False
     if args.suggest_fixes:
-        _suggest_fixes(args.suggest_fixes, result, inputs.sources, context.sources if context else [], config)
+        refused = _suggest_fixes(args.suggest_fixes, result, inputs.sources, context.sources if context else [], config)
 
     verdict = result.verdict(allow_no_objects=args.allow_no_objects, exit_zero=args.exit_zero)
     _report_errors(result, args.allow_no_objects)
-    if verdict.exit_code == EXIT_ERROR:
+    if verdict.exit_code == EXIT_ERROR or refused:
         if recording:
             print(f"kubevet: error: baseline {args.baseline_output} not written", file=sys.stderr)
         return EXIT_ERROR
@@ -440,15 +441,20 @@ def _report_errors(result, allow_no_objects: bool) -> None:
         print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
 
 
-def _suggest_fixes(directory: str, result, sources, context, config) -> None:
-    """Write the manifests that answer the scan's namespace guardrail findings."""
+def _suggest_fixes(directory: str, result, sources, context, config) -> bool:
+    """Write the manifests that answer the scan's namespace guardrail findings; whether
+    one was refused (an object's namespace or name would put it outside the directory)."""
     from kubevet import fixes
+    from kubevet.output.escape import printable
 
     try:
-        written = fixes.write(directory, fixes.suggest(result.findings, fixes.load(sources, context), config))
+        written, refused = fixes.write(directory, fixes.suggest(result.findings, fixes.load(sources, context), config))
     except OSError as exc:
         raise KubevetError(f"--suggest-fixes: cannot write to {directory}: {exc.strerror or exc}") from None
     print(f"kubevet: wrote {len(written)} suggested manifest{'s' if len(written) != 1 else ''} to {directory}", file=sys.stderr)
+    for why in refused:
+        print(f"kubevet: error: --suggest-fixes: refused {printable(why)}", file=sys.stderr)
+    return bool(refused)
 
 
 PARALLEL_THRESHOLD = 8 << 20  # below this much input, forking workers costs more than it saves

@@ -20,7 +20,8 @@ Each unsuppressed finding of these rules gets a manifest that makes it go away:
 - ``pdb-missing``: a PodDisruptionBudget for the workload, with its own selector,
   ``maxUnavailable: 1`` and ``unhealthyPodEvictionPolicy: AlwaysAllow``.
 
-Files go to ``DIR/<namespace>/<kind>-<name>.yaml``. Objects in ``default`` get no
+Files go to ``DIR/<namespace>/<kind>-<name>.yaml``, and nowhere else: a namespace or name that is
+not a valid Kubernetes name, or a path that resolves outside DIR, is refused (see ``write``). Objects in ``default`` get no
 ``metadata.namespace``, so that they follow the ``-n`` the rest is applied with. A name
 already taken in the namespace gets a ``kubevet-`` prefix. Applied together with the
 scanned manifests, the suggestions draw no finding of the rule they answer.
@@ -29,6 +30,7 @@ scanned manifests, the suggestions draw no finding of the rule they answer.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
@@ -128,16 +130,49 @@ def suggest(findings: Iterable[Finding], objects: list[K8sObject], config: Confi
     return [s for s in out if s is not None]
 
 
-def write(directory: str, suggestions: Sequence[Suggestion]) -> list[str]:
-    """Write the suggestions under ``directory``; the paths written."""
-    written = []
+def write(directory: str, suggestions: Sequence[Suggestion]) -> tuple[list[str], list[str]]:
+    """Write the suggestions under ``directory``: the paths written, and why each refused
+    one was refused.
+
+    Paths are built from the scanned objects' namespaces and names, which an untrusted
+    manifest controls: a suggestion is refused unless its namespace is a DNS-1123 label and
+    its name a DNS-1123 subdomain (as Kubernetes requires; no ``/``, no ``..``), and unless
+    its file, symbolic links resolved, lies inside ``directory``.
+    """
+    written, refused = [], []
+    root = os.path.realpath(directory)
     for s in suggestions:
+        problem = _unsafe(s)
+        if problem:
+            refused.append(f"{s.kind} {s.namespace!r}/{s.name!r}: {problem}")
+            continue
         path = os.path.join(directory, s.path)
+        if _outside(path, root):  # a directory on the way is a symbolic link out of DIR
+            refused.append(f"{s.kind} {s.namespace}/{s.name}: {s.path} resolves outside {directory}; no file written")
+            continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(s.text())
         written.append(path)
-    return written
+    return written, refused
+
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _unsafe(s: Suggestion) -> str | None:
+    """Why a suggestion's file may not be written, or None."""
+    if not (isinstance(s.namespace, str) and len(s.namespace) <= 63 and _LABEL.fullmatch(s.namespace)):
+        return "the namespace is not a valid Kubernetes namespace name (a DNS-1123 label); no file written"
+    if not (isinstance(s.name, str) and len(s.name) <= 253 and _SUBDOMAIN.fullmatch(s.name)):
+        return "the name is not a valid Kubernetes name (a DNS-1123 subdomain); no file written"
+    return None
+
+
+def _outside(path: str, root: str) -> bool:
+    resolved = os.path.realpath(path)
+    return os.path.commonpath([resolved, root]) != root
 
 
 # --- PodDisruptionBudget ----------------------------------------------------------------

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 
 import pytest
+import tomllib
 from conftest import ROOT
 
 import kubevet

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -101,3 +102,54 @@ def test_default_namespace_objects_follow_the_namespace_they_are_applied_to(run_
     config = Config(select=["NET001", "AVL001"], namespace_guardrails=["all"])
     sources, _ = discover([str(app), str(out)])
     assert not Engine(config).scan(sources).findings
+
+
+WORKLOAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: "nginx:1.25"}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "why"),
+    [
+        ("../../../web", "shop", "the name is not a valid Kubernetes name"),
+        ("web", "{outside}", "the namespace is not a valid Kubernetes namespace name"),  # an absolute path
+        ("web", "..", "the namespace is not"),
+        ("a/b", "shop", "the name is not"),
+    ],
+)
+def test_names_from_a_manifest_never_write_outside_the_directory(run_cli, tmp_path, name, namespace, why):
+    """An untrusted pull request controls the namespaces and names: a path out of DIR is refused (exit 2)."""
+    outside = tmp_path / "outside"
+    fixes = tmp_path / "ci" / "fixes"
+    manifest = tmp_path / "ci" / "evil.yaml"
+    manifest.parent.mkdir()
+    ok = WORKLOAD.format(name="fine", namespace="shop")
+    manifest.write_text(ok + "---\n" + WORKLOAD.format(name=f'"{name}"', namespace=f'"{namespace.format(outside=outside)}"'))
+    r = run_cli("scan", "--no-config", "--select", "pdb-missing", "--suggest-fixes", str(fixes), str(manifest))
+    assert r.code == 2, r
+    assert "refused PodDisruptionBudget" in r.err and why in r.err, r
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.yaml"))
+    assert written == ["ci/evil.yaml", "ci/fixes/shop/poddisruptionbudget-fine.yaml"]  # the valid one only
+
+
+def test_a_symbolic_link_out_of_the_directory_is_refused(run_cli, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    fixes = tmp_path / "fixes"
+    fixes.mkdir()
+    (fixes / "shop").symlink_to(outside)  # committed by the pull request, say
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(WORKLOAD.format(name="web", namespace="shop"))
+    r = run_cli("scan", "--no-config", "--select", "pdb-missing", "--suggest-fixes", str(fixes), str(manifest))
+    assert r.code == 2 and "resolves outside" in r.err, r
+    assert list(outside.iterdir()) == []
