@@ -87,6 +87,27 @@ def test_old_ref_reads_git_without_touching_the_work_tree(kubevet, diff_json, tm
     assert code == 2 and "no revision" in err
 
 
+def test_old_ref_with_links_out_of_the_checkout_leaves_them_out(kubevet, tmp_path):
+    """A revision's symbolic links to an absolute path or out of the checkout are not
+    extracted (tarfile's data filter) and do not fail the diff."""
+    repo = tmp_path / "repo"
+    (repo / "k8s").mkdir(parents=True)
+    (repo / "k8s" / "web.yaml").write_text(DEPLOY)
+    (repo / "k8s" / "passwd.yaml").symlink_to("/etc/passwd")
+    (repo / "k8s" / "up").symlink_to("../../../../../etc")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "v1"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+    (repo / "k8s" / "passwd.yaml").unlink()
+    (repo / "k8s" / "up").unlink()
+    code, out, err = kubevet("diff", repo / "k8s", "--old-ref", "main", "--no-findings", "-f", "json")
+    assert code == 0, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert "k8s/passwd.yaml left out: " in err and "k8s/up left out: " in err
+    assert json.loads(out)["summary"]["unchanged"] == 1
+
+
 def test_helm_chart_two_values_sets(diff_json, write, tmp_path):
     """The real podinfo chart (tests/data/charts): a values change that removes the limits."""
     chart = os.path.join(CHARTS, "podinfo")

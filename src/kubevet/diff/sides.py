@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from kubevet.loading.positions import PositionIndex
 from kubevet.loading.reader import read_source
 from kubevet.loading.rendered import HelmOptions, RenderedSource
 from kubevet.model import K8sObject, Problem, Skipped, Source
+from kubevet.output.escape import printable
 from kubevet.result import INPUT_ERRORS
 
 # (old group, kind) -> the group the kind moved to; the object stays the same object
@@ -195,11 +197,22 @@ def checkout(ref: str, paths: list[str]) -> tuple[tempfile.TemporaryDirectory, l
         archive = _git(["archive", "--format=tar", ref, "--", *("." if r == "." else r for r in rels)], top,
                        what=f"--old-ref: {', '.join(rels)} not found at {ref}")
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp.name, filter="data")
+            tar.extractall(tmp.name, filter=_inside)
     except BaseException:
         tmp.cleanup()
         raise
     return tmp, [os.path.join(tmp.name, r) if r != "." else tmp.name for r in rels], tmp.name
+
+
+def _inside(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, but a member it refuses (a symbolic link to an absolute
+    path or out of the checkout, which the revision's author controls) is left out with a
+    note rather than failing the diff."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError as exc:
+        print(f"kubevet: note: --old-ref: {printable(member.name)} left out: {printable(str(exc))}", file=sys.stderr)
+        return None
 
 
 def _git(args: list[str], cwd: str, what: str | None = None) -> bytes:
