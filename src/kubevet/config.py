@@ -59,6 +59,14 @@ class Config:
                 load_crd_files(self.crd_files)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        for name, opts in self.options.items():  # a rule's own crd-files, read as --crd's are
+            if opts.get("crd-files"):
+                from kubevet.schema.catalog import load_crd_files
+
+                try:
+                    load_crd_files(opts["crd-files"])
+                except ValueError as exc:
+                    raise ConfigError(f"option {name}.crd-files: {str(exc).removeprefix('--crd ')}") from None
 
     def active(self, r: Rule) -> bool:
         """Whether a rule runs: the most specific of select and ignore decides."""

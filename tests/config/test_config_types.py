@@ -169,6 +169,16 @@ def test_rule_options_are_validated_when_the_config_is_read(project, run_cli, op
     assert message in r.err, r
 
 
+def test_a_rules_crd_files_are_read_with_the_config(project, run_cli):
+    """rules.schema-invalid.crd-files naming no file: a configuration error, not a crashed rule."""
+    (project / ".kubevet.yaml").write_text("rules:\n  schema-invalid:\n    crd-files: [missing-crds/]\n")
+    r = run_cli("scan", "pod.yaml")
+    assert r.code == 2 and "crashed" not in r.err and "internal error" not in r.err, r
+    assert "option schema-invalid.crd-files: missing-crds/: No such file or directory" in r.err and "--crd" not in r.err
+    r = run_cli("scan", "pod.yaml", "--no-config", "--option", "schema-invalid.crd-files=missing-crds/")
+    assert r.code == 2 and "option schema-invalid.crd-files: missing-crds/" in r.err, r
+
+
 def test_a_bad_option_in_the_file_names_its_line(project, run_cli):
     (project / ".kubevet.yaml").write_text("rules:\n  pod-not-isolated:\n    directions: [Ingress, Sideways]\n")
     r = run_cli("scan", "pod.yaml")
