@@ -162,6 +162,10 @@ def check(data: dict[str, Any], at: Located, known: dict[str, Any], lookup: Call
             out[key] = _rules(value, k, at, lookup)
         elif key == "exemptions":
             out[key] = _exemptions(value, k, at, lookup)
+        elif key in ("serve", "freeze"):  # their own keys are checked by serve and freeze
+            if not isinstance(value, dict):
+                raise at.error(k, "must be a map of settings", value)
+            out[key] = value
         else:  # pragma: no cover - every known key is handled above
             out[key] = value
     return out

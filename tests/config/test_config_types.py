@@ -71,6 +71,8 @@ def test_a_string_where_a_list_is_expected_is_one_item(project, run_cli):
         ("exemptions:\n  - kinds: [Pod]\n", ":2: exemptions[0]: every exemption needs a reason", ""),
         ("kube-version: [1]\n", ":1: kube-version: must be a version in quotes", "got a list"),
         ("\n\nselct: [a]\n", ":3: unknown setting selct", "known: extends"),
+        ("fail-on: error\nserve: 5\n", ":2: serve: must be a map of settings", "got 5"),
+        ("freeze: [a]\n", ":1: freeze: must be a map of settings", "got a list"),
     ],
 )
 def test_a_wrong_type_names_file_line_and_key(project, run_cli, text, where, message):
