@@ -58,6 +58,34 @@ def test_status_one_row_per_member_with_metrics(cluster):
     assert sum(1 for line in text.out.splitlines() if " leader " in line) == 1
 
 
+def test_thresholds_are_flags_and_each_verdict_fires_past_its_own(cluster):
+    """The latency and quota verdicts against the real members' figures: quiet at etcd's
+    guidance on a loopback cluster, raised when the flags put the threshold below what the
+    members measure; warnings exit 0 unless --fail-on warning."""
+    cluster.put_many({f"verdicts/{i:03d}": os.urandom(256) for i in range(50)})  # commits and fsyncs to measure
+    endpoints = cluster.endpoints()
+    quiet = kubevet("status", "--endpoints", endpoints, "--format", "json", "--quota-warn-percent", "80")
+    assert quiet.code == 0, quiet
+    names = {v["name"] for v in quiet.json()["verdicts"]}
+    assert not names & {"quota-nearly-full", "member-lagging", "no-leader", "member-unhealthy"}, quiet.json()["verdicts"]
+    assert quiet.json()["thresholds"]["max_commit_p99"] == 0.025 and quiet.json()["thresholds"]["max_fsync_p99"] == 0.010
+    tight = ["--max-commit-p99", "0s", "--max-fsync-p99", "0ms", "--quota-warn-percent", "0"]
+    r = kubevet("status", "--endpoints", endpoints, "--format", "json", *tight)
+    assert r.code == 0, r  # warnings only
+    doc = r.json()
+    members = {m["endpoint"]: m for m in doc["members"]}
+    for name, figure in (("backend-commit-slow", "backendCommitP99Seconds"), ("wal-fsync-slow", "walFsyncP99Seconds"),
+                         ("quota-nearly-full", "dbSize")):
+        fired = [v for v in doc["verdicts"] if v["name"] == name]
+        assert {v["member"] for v in fired} == set(members), (name, doc["verdicts"])
+        assert all(v["severity"] == "warning" and members[v["member"]][figure] > 0 for v in fired)
+    assert all(0 <= m["quotaPercent"] < 5 for m in members.values())  # megabytes of a 2 GiB quota
+    assert doc["thresholds"]["quota_warn_ratio"] == 0 and doc["thresholds"]["max_commit_p99"] == 0
+    assert kubevet("status", "--endpoints", endpoints, "--fail-on", "warning", *tight).code == 1
+    text = kubevet("status", "--endpoints", endpoints, *tight)
+    assert "backend commit p99" in text.out and "above 0 ms" in text.out, text
+
+
 def test_defrag_followers_one_at_a_time_then_leader_and_no_data_lost(cluster, kept):
     cluster.fragment(16)
     before = sizes(cluster)
