@@ -148,7 +148,7 @@ def eviction_disk(ix: Index):
     Fix: Limit ephemeral storage per container, clean up images (imageGCHighThresholdPercent)
     and size the node disks for the images they run.
     """
-    yield from _evictions(ix, r"nodefs|imagefs|inodes", "DiskPressure")
+    yield from _evictions(ix, r"nodefs|imagefs|inodes|DiskPressure", "DiskPressure")
 
 
 def _evictions(ix: Index, resource: str, condition: str | None):
