@@ -28,6 +28,7 @@ from kubevet.k8s.rbac import Binding, PolicyRule, Rbac, Subject, full_admin
 from kubevet.k8s.rbac_risks import creates_pods, destructive, escalation, phrase, reads_secrets, shells
 from kubevet.k8s.workloads import Workloads, service_account
 from kubevet.model import K8sObject, Problem
+from kubevet.output.escape import printable_lines
 from kubevet.result import INPUT_ERRORS
 
 EXIT_CLEAN, EXIT_ERROR = 0, 2
@@ -172,7 +173,7 @@ def render_text(accounts: list[Account]) -> str:
         lines.append("")
     if risky:
         lines.append(RISK_LEGEND)
-    return "\n".join(lines)
+    return printable_lines("\n".join(lines))  # names from the manifests may hold control characters
 
 
 RISK_LEGEND = (

@@ -1,8 +1,10 @@
 """GitHub Actions workflow commands: annotations on the lines of the pull request.
 
 One line per unsuppressed finding: ``::error file=F,line=L,col=C,title=T::message``
-(``warning`` and ``notice`` for the lower severities). Values are escaped as the Actions
-runner unescapes them: ``%``, CR and LF in the message; also ``:`` and ``,`` in properties.
+(``warning`` and ``notice`` for the lower severities). Control characters (NUL, ESC ...)
+from a manifest are written as their escapes (``\\x1b``), then values are escaped as the
+Actions runner unescapes them: ``%``, CR and LF in the message; also ``:`` and ``,`` in
+properties.
 A finding about a whole file has no ``line``; internal errors are annotations without a
 file.
 """
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 from kubevet.findings import Severity
 from kubevet.output import RenderOptions, ordered
+from kubevet.output.escape import printable
 from kubevet.result import ScanResult
 from kubevet.rules import Rule
 
@@ -22,7 +25,8 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def escape_data(text: str) -> str:
     """Escape a command's message (after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # CR and LF have escapes of the runner's own (a message of several lines)
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

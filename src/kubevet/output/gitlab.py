@@ -29,6 +29,7 @@ from typing import Any
 
 from kubevet.findings import Finding, Severity
 from kubevet.output import RenderOptions, ordered
+from kubevet.output.escape import printable
 from kubevet.result import INPUT_ERRORS, ScanResult
 from kubevet.rules import Rule
 
@@ -59,7 +60,7 @@ def severity(f: Finding) -> str:
 def issue(f: Finding, fingerprint: str, path: str, category: str | None) -> dict[str, Any]:
     return {
         "type": "issue",
-        "description": f"{f.message} [{f.obj}]" if f.obj else f.message,
+        "description": printable(f"{f.message} [{f.obj}]" if f.obj else f.message),
         "check_name": f.rule,
         "fingerprint": fingerprint,
         "severity": severity(f),

@@ -19,6 +19,7 @@ from xml.etree import ElementTree as ET
 
 from kubevet.findings import Finding
 from kubevet.output import RenderOptions, ordered
+from kubevet.output.escape import printable
 from kubevet.result import INPUT_ERRORS, ScanResult
 from kubevet.rules import Rule
 
@@ -31,7 +32,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _x(text: str) -> str:
-    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+    """Text for XML: control characters as their escapes (a report line stays one line)."""
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], printable(text))
 
 
 def _case(classname: str, name: str, file: str, line: int = 0) -> ET.Element:
@@ -66,7 +68,7 @@ def _judge(case: ET.Element, found: list[Finding], helps: dict[str, str]) -> Non
         lines.append(f"help: {helps[first.code]}")
     tag = "error" if first.rule in INPUT_ERRORS else "failure"
     element = ET.SubElement(case, tag, message=_x(first.message), type=f"{first.code} {first.severity}")
-    element.text = _x("\n".join(lines))
+    element.text = "\n".join(_x(line) for line in lines)
 
 
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from kubevet.output.escape import printable_lines
 from kubevet.triage import chain
 from kubevet.triage.diagnoses import Diagnosis
 from kubevet.triage.model import Signal
@@ -126,7 +127,7 @@ def text(t: Triage) -> str:
                          + ", ".join(f"{n} {name}" for name, n in sorted(rest.items(), key=lambda kv: -kv[1])))
             lines.append("")
     lines.extend(_read_text(t))
-    return "\n".join(lines) + "\n"
+    return printable_lines("\n".join(lines)) + "\n"  # events and logs may hold control characters
 
 
 def _text_order(t: Triage) -> list[Diagnosis]:

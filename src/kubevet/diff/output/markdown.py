@@ -10,12 +10,13 @@ from __future__ import annotations
 from kubevet.diff.compare import ADDED, CHANGED, REMOVED
 from kubevet.diff.fields import MISSING
 from kubevet.diff.output.values import value_text
+from kubevet.output.escape import printable
 
 _ICON = {0: ":white_check_mark:", 1: ":no_entry:", 2: ":warning:"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text.replace("\n", " ")).replace("|", "\\|")
 
 
 def render(report, limit: int = 60000) -> str:
@@ -113,4 +114,4 @@ def _details(d) -> str:
     else:
         lines.append(f"{mark} {d.label}")
     lines += ["```", "", "</details>", ""]
-    return "\n".join(line.replace("```", "'''") if i not in (2, len(lines) - 4) else line for i, line in enumerate(lines)) + "\n"
+    return "\n".join(printable(line.replace("```", "'''")) if i not in (2, len(lines) - 4) else line for i, line in enumerate(lines)) + "\n"

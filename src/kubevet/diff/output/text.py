@@ -6,13 +6,17 @@ from kubevet.diff.compare import ADDED, CHANGED, REMOVED
 from kubevet.diff.fields import MISSING
 from kubevet.diff.output.values import value_text
 from kubevet.findings import Severity
+from kubevet.output.escape import colored
+from kubevet.output.escape import paint as _paint
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "+": "32", "-": "31", "~": "33", "bold": "1"}
 
 
 def render(report, color: bool = False) -> str:
+    """The report; names and values from the manifests with their control characters escaped."""
+
     def paint(text: str, what: str) -> str:
-        return f"\033[{_COLORS[what]}m{text}\033[0m" if color else text
+        return _paint(text, _COLORS[what])
 
     lines: list[str] = []
     c = report.comparison
@@ -37,7 +41,8 @@ def render(report, color: bool = False) -> str:
     if report.risks:
         by = {s: sum(1 for r in report.risks if r.severity == s) for s in Severity}
         lines.append("")
-        lines.append(paint(f"Risks ({by[Severity.ERROR]} errors, {by[Severity.WARNING]} warnings, {by[Severity.INFO]} info)", "bold"))
+        counts = ", ".join(f"{by[s]} {s}{'s' if by[s] != 1 and s != Severity.INFO else ''}" for s in sorted(Severity, reverse=True))
+        lines.append(paint(f"Risks ({counts})", "bold"))
         for r in report.risks:
             sev = str(r.severity)
             lines.append(f"  {paint(f'{sev:<7}', sev)} {r.risk_class:<12} {r.check:<28} {r.message}")
@@ -86,4 +91,4 @@ def render(report, color: bool = False) -> str:
     verdict = {0: "PASS", 1: "BLOCKED", 2: "ERROR"}[code]
     tail = f": {'; '.join(reasons)}" if reasons else ""
     lines.append(paint(f"{verdict} (exit {code}){tail}", "error" if code else "+"))
-    return "\n".join(lines) + "\n"
+    return colored("\n".join(lines), color) + "\n"
