@@ -204,6 +204,21 @@ def test_one_file_for_two_formats_is_a_usage_error(workdir, run_cli):
     assert r.err == "kubevet: error: r.out is the output of both --format json and --format sarif\n"
 
 
+@pytest.mark.parametrize("args", [["-f", "json", "-f", "sarif"], ["-f", "json", "-o", "-", "-f", "text"],
+                                  ["-o", "-", "-f", "github"]])
+def test_two_reports_on_stdout_is_a_usage_error(workdir, run_cli, args):
+    """As for one file named twice: the two reports would be one stream nothing can read."""
+    r = scan(run_cli, "pod.yaml", *args)
+    assert (r.code, r.out) == (2, "")
+    assert r.err.startswith("kubevet: error: --format ") and "would both write to standard output" in r.err
+
+
+def test_two_diff_reports_on_stdout_is_a_usage_error(workdir, run_cli):
+    r = run_cli("diff", "pod.yaml", "pod.yaml", "-f", "text", "-f", "markdown")
+    assert (r.code, r.out) == (2, "")
+    assert "--format text and --format markdown would both write to standard output" in r.err
+
+
 def test_unwritable_output_fails_before_any_report(workdir, run_cli):
     r = scan(run_cli, "pod.yaml", "-f", "text", "-f", "json", "-o", "no-such-dir/r.json")
     assert (r.code, r.out) == (2, "")  # not even the text report on stdout

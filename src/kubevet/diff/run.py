@@ -124,12 +124,13 @@ def _random_fields(spec: SideSpec, side: Side) -> frozenset:
 
 def write(report: DiffReport, args: argparse.Namespace) -> None:
     from kubevet.diff.output import FORMATS, render
-    from kubevet.output import use_color
+    from kubevet.output import refuse_two_on_stdout, use_color
 
     outputs = getattr(args, "outputs", None) or [["text", None]]
     for fmt, _ in outputs:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    refuse_two_on_stdout(outputs)
     for fmt, path in outputs:
         to_stdout = path in (None, "-")
         color = fmt == "text" and to_stdout and use_color(args.color, sys.stdout)

@@ -152,11 +152,14 @@ class Report:
 
 
 def plan(pairs: Sequence[Sequence[str | None]]) -> list[Report]:
-    """Reports for ``(format, file)`` pairs; UsageError for an unknown format or a file
-    named twice. No pair means one text report on standard output."""
+    """Reports for ``(format, file)`` pairs; UsageError for an unknown format, a file
+    named twice, or two reports on standard output (they would be one unreadable stream).
+    No pair means one text report on standard output."""
     reports: list[Report] = []
     seen: dict[str, str] = {}
-    for fmt, path in pairs or [("text", None)]:
+    pairs = pairs or [("text", None)]
+    refuse_two_on_stdout(pairs)
+    for fmt, path in pairs:
         assert fmt is not None
         try:
             found = get(fmt)
@@ -169,6 +172,15 @@ def plan(pairs: Sequence[Sequence[str | None]]) -> list[Report]:
             seen[key] = fmt
         reports.append(Report(found, None if path == "-" else path))
     return reports
+
+
+def refuse_two_on_stdout(pairs: Sequence[Sequence[str | None]]) -> None:
+    """UsageError when more than one (format, file) pair writes to standard output."""
+    on_stdout = [str(fmt) for fmt, path in pairs if path in (None, "-")]
+    if len(on_stdout) > 1:
+        both = " and ".join(f"--format {f}" for f in on_stdout)
+        raise UsageError(f"{both} would {'both' if len(on_stdout) == 2 else 'all'} write to standard output; "
+                         "give all but one an --output FILE")
 
 
 class Writer:
