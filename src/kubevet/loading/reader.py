@@ -394,11 +394,18 @@ def _reader_problem(source: Source, doc: Document, data: bytes, exc: yaml.reader
             line,
             column,
         )
+    # the line of the character itself, not the document's first (exc.position counts characters)
+    text = data.decode("utf-8", "replace")
+    at = exc.position if 0 <= exc.position < len(text) and ord(text[exc.position]) == exc.character else -1
+    if at < 0 and isinstance(exc.character, int):
+        at = text.find(chr(exc.character))
+    line, column = (doc.line + 1, 0) if at < 0 else (doc.line + text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1)
     return Problem(
         "file-unreadable",
         f"unacceptable character #x{exc.character:04x} in YAML ({exc.reason})",
         source.display,
-        doc.line + 1,
+        line,
+        column,
     )
 
 
