@@ -20,7 +20,8 @@ PACKAGE = SRC / "kubevet"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # data types every layer shares: findings, objects and sources, results, errors
-    ("model", ("kubevet", "kubevet.errors", "kubevet.findings", "kubevet.model", "kubevet.result", "kubevet._yamlfast")),
+    ("model", ("kubevet", "kubevet.errors", "kubevet.findings", "kubevet.groups", "kubevet.model", "kubevet.result",
+               "kubevet._yamlfast")),
     # bytes -> documents -> objects: YAML as Kubernetes types it, files, charts, kustomizations
     ("loading", ("kubevet.loading",)),
     # pure Kubernetes knowledge: pod templates, selectors, quantities, RBAC, object indexes

@@ -24,9 +24,12 @@ def test_the_examples_behave_as_the_readme_says(run_cli):
     assert run_cli("scan", "--no-config", str(ROOT / "examples" / "fixed")).code == 0
     broken = run_cli("scan", "--no-config", str(ROOT / "examples" / "broken"))
     assert broken.code == 1
-    for rule in ("cpu-request-missing", "memory-limit-missing", "probes-identical", "pdb-missing",
-                 "cluster-admin-bound", "namespace-default-deny-missing", "namespace-quota-missing"):
+    for rule in ("resources-unset", "probes-unsafe", "pdb-missing", "cluster-admin-bound",
+                 "network-isolation-missing", "namespace-quota-missing"):
         assert rule in broken.out, rule
+    each = run_cli("scan", "--no-config", "--ungrouped", str(ROOT / "examples" / "broken"))
+    for rule in ("cpu-request-missing", "memory-limit-missing", "probes-identical", "namespace-default-deny-missing"):
+        assert rule in each.out and rule not in broken.out, rule
 
 
 def test_the_suite_reads_nothing_outside_the_clone():

@@ -120,7 +120,9 @@ def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
         metavar="DIR",
         help="write into DIR a ready-to-apply manifest for each namespace guardrail finding: quota, limit range, default-deny policy, disruption budget",
     )
-    scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects")
+    scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects, and each rule's finding inside a joined one")
+    scan.add_argument("--ungrouped", action="store_true",
+                      help="report every rule's finding on its own instead of joining those of one cause (docs/grouping.md)")
     _render_arguments(scan)
     _baseline_arguments(sub, scan)
 
@@ -334,9 +336,9 @@ def _config(args: argparse.Namespace):
         if not sep:
             raise UsageError(f"--severity expects RULE=LEVEL, got {item!r}")
         try:
-            from kubevet.rules import lookup
+            from kubevet.rules import lookup_named
 
-            config.severity[lookup(name).name] = Severity.parse(level)
+            config.severity[lookup_named(name).name] = Severity.parse(level)
         except KeyError:
             raise UsageError(f"--severity: unknown rule {name!r}") from None
         except ValueError as exc:
@@ -390,7 +392,8 @@ def _run_scan(args: argparse.Namespace) -> int:
     fingerprints = recording or known is not None or any(r.format.name == "gitlab" for r in reports)
     _kube_version_note(config)
     # report files are opened before the scan: an unwritable path fails at once
-    with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd()) as writer:
+    with output.Writer(reports, color=args.color, verbose=args.verbose, source_root=os.getcwd(),
+                       group=not getattr(args, "ungrouped", False)) as writer:
         exclude = [*config.exclude, *args.exclude]  # the file's, then the flag's
         inputs = api.discover(args.paths, helm=_helm_options(args, config), exclude=exclude)
         context = api.discover(args.context) if args.context else None
@@ -516,14 +519,19 @@ def _rules(args: argparse.Namespace) -> int:
     for r in rules:
         flag = "" if r.enabled else " (off by default)"
         print(f"{r.code:<7} {r.name:<{width}} {str(r.severity):<8} {r.category:<13} {r.title}{flag}")
+    from kubevet.groups import GROUPS
+
+    print("\nGroups: the findings of these rules at one place are reported as one (docs/grouping.md)")
+    for g in GROUPS:
+        print(f"{g.code:<7} {g.name:<{width}} {g.scope:<8} {', '.join(g.members)}")
     return EXIT_CLEAN
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from kubevet.rules import lookup
+    from kubevet.rules import lookup_named
 
     try:
-        r = lookup(args.rule)
+        r = lookup_named(args.rule)
     except KeyError:
         raise UsageError(f"unknown rule {args.rule!r}; `kubevet rules` lists them") from None
     sys.stdout.write(r.doc_markdown())

@@ -8,6 +8,8 @@ from typing import Any
 
 from kubevet.errors import ConfigError
 from kubevet.findings import Severity
+from kubevet.groups import GROUP_OF
+from kubevet.groups import lookup as group_lookup
 from kubevet.rules import Rule, all_rules, lookup
 from kubevet.suppress import Exemption
 
@@ -39,7 +41,8 @@ class Config:
             if not any(_specificity(selector, r) >= 0 for r in catalogue):
                 raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}")
         for name in self.severity:
-            _rule(name)
+            if group_lookup(name) is None:
+                _rule(name)
         for name, opts in self.options.items():
             r = _rule(name)
             for key, value in list(opts.items()):
@@ -80,7 +83,9 @@ class Config:
 
     def severity_of(self, r: Rule, default: Severity | None = None) -> Severity:
         """The configured severity of a rule, else ``default`` (a finding's own), else the rule's."""
-        return self.severity.get(r.name) or default or r.severity
+        group = GROUP_OF.get(r.name)
+        by_group = self.severity.get(group.name) if group is not None else None
+        return self.severity.get(r.name) or by_group or default or r.severity
 
     def options_of(self, r: Rule) -> dict[str, Any]:
         opts = r.defaults()
@@ -103,6 +108,9 @@ def _specificity(selector: str, r: Rule) -> int:
     s = selector.strip()
     if s == r.name or s.upper() == r.code:
         return 100
+    group = GROUP_OF.get(r.name)
+    if group is not None and (s == group.name or s.upper() == group.code):
+        return 50  # a group of rules: less precise than the rule's own name
     if s.upper() == "ALL":
         return 1
     if s == r.category:

@@ -19,7 +19,7 @@ from kubevet import config_types
 from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Severity
-from kubevet.rules import all_rules, lookup
+from kubevet.rules import all_rules, lookup_named
 from kubevet.suppress import Exemption
 
 FILE_NAMES = (".kubevet.yaml", ".kubevet.yml")
@@ -97,7 +97,7 @@ def _read(path: Path) -> dict[str, Any]:
     if path.name == "pyproject.toml":
         table = _pyproject_table(path)
         text = _text(path)
-        return config_types.check(dict(table or {}), config_types.toml_positions(text, path), KEYS, lookup)
+        return config_types.check(dict(table or {}), config_types.toml_positions(text, path), KEYS, lookup_named)
     text = _text(path)
     try:
         data = yaml.safe_load(text)
@@ -113,7 +113,7 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a configuration is a map of settings")
-    return config_types.check(data, config_types.yaml_positions(text, path), KEYS, lookup)
+    return config_types.check(data, config_types.yaml_positions(text, path), KEYS, lookup_named)
 
 
 def _text(path: Path) -> str:
@@ -198,7 +198,7 @@ def to_config(raw: dict[str, Any], where: str) -> Config:
         raise ConfigError(f"{where}: rules maps rule names to their settings")
     for name, settings in rules.items():
         try:
-            r = lookup(str(name))
+            r = lookup_named(str(name))
         except KeyError:
             raise ConfigError(f"{where}: rules: unknown rule {name!r}") from None
         if not isinstance(settings, dict):
@@ -266,7 +266,7 @@ def _exemption(entry: Any, i: int, where: str) -> Exemption:
     rules = []
     for name in lists["rules"]:
         try:
-            rules.append(lookup(name).name)
+            rules.append(lookup_named(name).name)
         except KeyError:
             raise ConfigError(f"{here}: unknown rule {name!r}") from None
     return Exemption(
@@ -294,6 +294,12 @@ def schema() -> dict[str, Any]:
             props[opt.name] = spec
         rule_defs[r.name] = {"type": "object", "additionalProperties": False, "properties": props, "description": r.title}
         rule_refs[r.name] = rule_refs[r.code] = {"$ref": f"#/$defs/rules/{r.name}"}
+    from kubevet.groups import GROUPS
+
+    for g in GROUPS:  # a group's severity applies to all of its rules (docs/grouping.md)
+        rule_defs[g.name] = {"type": "object", "additionalProperties": False, "properties": {"severity": severity},
+                             "description": f"{g.title} (a group: {', '.join(g.members)})"}
+        rule_refs[g.name] = rule_refs[g.code] = {"$ref": f"#/$defs/rules/{g.name}"}
     properties: dict[str, Any] = {}
     for key, (kind, description) in KEYS.items():
         if key == "rules":

@@ -9,6 +9,32 @@ def anchor(rule) -> str:
     return f"{rule.code.lower()}-{rule.name}"
 
 
+def _groups_markdown() -> list[str]:
+    """The groups of rules whose findings of one cause a report joins (kubevet.groups)."""
+    from kubevet.groups import GROUPS
+
+    out = [
+        "## Groups: one cause, one finding",
+        "",
+        "Where two or more rules of a group find something at the same place, the report shows",
+        "one finding, named after the group, with the rules' own findings inside it",
+        "(docs/grouping.md). A group's name or code works wherever a rule's does, for all of",
+        "its rules; `kubevet scan --ungrouped` reports every rule's finding on its own.",
+        "",
+        "| Code | Name | Joins, at one | Rules |",
+        "| --- | --- | --- | --- |",
+    ]
+    for g in GROUPS:
+        members = ", ".join(f"`{m}`" for m in g.members)
+        out.append(f"| {g.code} | [{g.name}](#{anchor(g)}) | {g.scope} | {members} |")
+    out.append("")
+    for g in GROUPS:
+        out += [f'<a id="{anchor(g)}"></a>', "", f"## {g.code} {g.name}", "", g.title, "", g.why, "",
+                f"Rules: {', '.join(f'`{m}`' for m in g.members)}.", "", f"Fix: {g.help}", "",
+                f"Assumes: {g.assumes}", ""]
+    return out
+
+
 def rules_markdown() -> str:
     rules = all_rules()
     out = [
@@ -26,6 +52,7 @@ def rules_markdown() -> str:
         sev = str(r.severity) + ("" if r.enabled else " (off by default)")
         out.append(f"| {r.code} | [{r.name}](#{anchor(r)}) | {r.category} | {sev} | {r.title} |")
     out.append("")
+    out.extend(_groups_markdown())
     for r in rules:
         out.append(f'<a id="{anchor(r)}"></a>')
         out.append("")

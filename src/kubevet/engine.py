@@ -17,6 +17,7 @@ from kubevet import suppress
 from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Finding
+from kubevet.groups import lookup as group_lookup
 from kubevet.k8s.index import namespace_of
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
@@ -24,7 +25,7 @@ from kubevet.loading.positions import PositionIndex, field_positions
 from kubevet.loading.reader import SourcePart, read_source, split_source
 from kubevet.model import K8sObject, Problem, Skipped, Source
 from kubevet.result import INPUT_ERRORS, InputError, RuleCrash, ScanResult, summary
-from kubevet.rules import WORKLOADS, Rule, RuleContext, all_rules, lookup
+from kubevet.rules import WORKLOADS, Rule, RuleContext, all_rules, lookup_named
 
 __all__ = ["INPUT_ERRORS", "Engine", "ScanResult", "input_size", "lint_text", "summary"]
 
@@ -302,7 +303,7 @@ class Engine:
     ) -> None:
         """Read the object's kubevet.io/ignore annotations and apply them to its findings."""
         template_path = self.workloads.template_path(obj)
-        sups = suppress.parse(obj, template_path, lookup)
+        sups = suppress.parse(obj, template_path, lookup_named)
         if sups is None:
             return
         obj.suppressions = sups
@@ -311,6 +312,12 @@ class Engine:
         for s in sups.items:
             s.line, s.column = index.locate(obj.doc, (*obj.base, *s.path))
         result.suppressions.append(sups)
+
+    def _enabled(self, name: str) -> bool:
+        """Whether a rule, or any rule of a group (kubevet.groups), runs in this scan."""
+        group = group_lookup(name)
+        members = group.members if group is not None else (name,)
+        return any(m in self._active_names for m in members)
 
     def _suppression_findings(self, result: ScanResult) -> list[Finding]:
         """suppression-reason-missing and suppression-unused, once every rule has run."""
@@ -332,7 +339,7 @@ class Engine:
                 else:
                     unused = sorted(s.rules - s.used)
                 if unused:
-                    idle = [n for n in unused if n != suppress.ALL and n not in self._active_names]
+                    idle = [n for n in unused if n != suppress.ALL and not self._enabled(n)]
                     note = f" (not enabled: {', '.join(idle)})" if idle else ""
                     out.append(self._engine_finding(
                         "suppression-unused",

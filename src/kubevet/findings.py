@@ -115,6 +115,8 @@ class Finding:
     # the field path with list items named rather than numbered (containers[name=web]),
     # set when the finding is placed: what baselines and fingerprints identify it by
     named_path: str | None = field(default=None, repr=False, compare=False)
+    # a finding that joins several of one cause (kubevet.groups): the findings it stands for
+    members: tuple[Finding, ...] = ()
 
     @property
     def identity(self) -> tuple[str, str, str, str, str, str]:

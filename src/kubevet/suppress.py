@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubevet.findings import Finding
+from kubevet.groups import GROUP_OF
 from kubevet.model import K8sObject
 
 PREFIX = "kubevet.io/"
@@ -46,7 +47,7 @@ class Suppression:
     def covers(self, f: Finding, container: str | None) -> bool:
         if self.container is not None and self.container != container:
             return False
-        return ALL in self.rules or f.rule in self.rules
+        return ALL in self.rules or _named(f.rule, self.rules) is not None
 
 
 @dataclass
@@ -62,7 +63,7 @@ class ObjectSuppressions:
             if s.covers(f, container):
                 f.suppressed = True
                 f.suppression = {"kind": "inSource", "reason": s.reason or ""}
-                s.used.add(f.rule)
+                s.used.add(_named(f.rule, s.rules) or f.rule)
                 return
 
 
@@ -93,6 +94,14 @@ def parse(obj: K8sObject, template_path: tuple | None, lookup) -> ObjectSuppress
     if not items:
         return None
     return ObjectSuppressions(obj.ref, obj.doc.source.display, items)
+
+
+def _named(rule: str, names: frozenset[str]) -> str | None:
+    """Which of the names covers a rule: the rule's own, or its group's (kubevet.groups)."""
+    if rule in names:
+        return rule
+    group = GROUP_OF.get(rule)
+    return group.name if group is not None and group.name in names else None
 
 
 def _rule_names(value: Any, lookup) -> tuple[list[str], list[str]]:
@@ -138,7 +147,7 @@ class Exemption:
     names: tuple[str, ...] = ()  # glob patterns on metadata.name
 
     def covers(self, f: Finding) -> bool:
-        if self.rules and f.rule not in self.rules:
+        if self.rules and _named(f.rule, self.rules) is None:
             return False
         obj = f.obj
         if obj is None:

@@ -259,10 +259,17 @@ def test_rules_table(run_cli):
     lines = r.out.splitlines()
     assert lines[0].split() == ["CODE", "NAME", "SEVERITY", "CATEGORY", "TITLE"]
     rules = all_rules()
-    assert len(lines) == len(rules) + 1
+    from kubevet.groups import GROUPS
+
+    assert len(lines) == len(rules) + 1 + 2 + len(GROUPS)  # a blank line and a heading before the groups
     for line, rule in zip(lines[1:], rules):
         code, name, severity, category = line.split()[:4]
         assert (code, name, severity, category) == (rule.code, rule.name, str(rule.severity), rule.category)
+    assert lines[len(rules) + 2].startswith("Groups: ")
+    for line, group in zip(lines[len(rules) + 3:], GROUPS):
+        code, name, scope = line.split()[:3]
+        assert (code, name, scope) == (group.code, group.name, group.scope)
+        assert line.split(None, 3)[3] == ", ".join(group.members)
 
 
 def test_rules_json(run_cli):

@@ -157,7 +157,7 @@ def test_report_schema_rejects_a_malformed_report(scan, breakage):
 
 def test_json_findings(scan):
     result, rules = scan
-    report = json.loads(render("json", result, rules))
+    report = json.loads(render("json", result, rules, group=False))
     by_rule = {}
     for f in report["findings"]:
         by_rule.setdefault(f["rule"], []).append(f)
@@ -170,7 +170,7 @@ def test_json_findings(scan):
     assert {f["object"]["namespace"] for f in debug} == {None}
     assert [f["rule"] for f in debug if f["suppressed"]] == ["ephemeral-storage-unset"]
     active = [f for f in result.findings if not f.suppressed]
-    assert report["summary"]["findings"] == {
+    assert report["summary"]["findings"] == report["summary"]["ruleFindings"] == {
         s: sum(1 for f in active if str(f.severity) == s) for s in ("error", "warning", "info")
     }
     assert report["summary"]["suppressed"] == 1
@@ -191,7 +191,7 @@ def test_sarif_is_valid_against_the_official_schema(scan):
 
 def test_sarif_regions_are_real_positions(scan):
     result, _ = scan
-    log = sarif_of(scan)
+    log = sarif_of(scan, group=False)
     results = log["runs"][0]["results"]
     assert len(results) == len(result.findings)
     assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
@@ -206,7 +206,7 @@ def test_sarif_regions_are_real_positions(scan):
 
 
 def test_sarif_rules_carry_help_and_index(scan):
-    run = sarif_of(scan)["runs"][0]
+    run = sarif_of(scan, group=False)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == sorted({res["ruleId"] for res in run["results"]})
     for r in rules:
@@ -330,7 +330,7 @@ def test_github_escaping(raw, data, prop):
 
 
 def test_github_commands(scan):
-    lines = render("github", *scan).splitlines()
+    lines = render("github", *scan, group=False).splitlines()
     result, _ = scan
     assert len(lines) == sum(1 for f in result.findings if not f.suppressed)
     assert "::error file=fixtures/missing.yaml,title=INP003 file-unreadable::no such file or directory" in lines
@@ -359,9 +359,13 @@ def test_text_colour_only_when_asked(scan):
 
 
 def test_text_summary_counts_by_severity(scan):
-    last = render("text", *scan).splitlines()
+    last = render("text", *scan, group=False).splitlines()
     assert "13 findings (6 errors, 1 warning, 6 info); 6 objects in 3 files" in last
     assert "1 suppressed finding not shown" in last
+    grouped = render("text", *scan).splitlines()
+    summary = "7 findings (5 errors, 1 warning, 1 info); 3 of them join 9 rule findings by cause (--ungrouped lists each); 6 objects in 3 files"
+    assert summary in grouped
+    assert "1 suppressed finding not shown" in grouped
 
 
 def test_text_escapes_control_characters():

@@ -21,8 +21,9 @@ APP = CHARTS / "app"
 CORPUS_CHARTS = sorted(p.name for p in CORPUS.iterdir() if (p / "Chart.yaml").is_file())
 
 
-def scan_json(run_cli, *args: str, stdin: bytes | None = None):
-    result = run_cli("scan", "--format", "json", "--exit-zero", *args, stdin=stdin)
+def scan_json(run_cli, *args: str, stdin: bytes | None = None, ungrouped: bool = True):
+    """The JSON report; one finding per rule unless ``ungrouped`` is False (docs/grouping.md)."""
+    result = run_cli("scan", "--format", "json", "--exit-zero", *(["--ungrouped"] if ungrouped else []), *args, stdin=stdin)
     assert "Traceback" not in result.err, result.err
     return result, json.loads(result.out)
 
@@ -44,13 +45,14 @@ def fake_helm(tmp_path):
 # --------------------------------------------------------------------------- real charts
 
 
+@pytest.mark.parametrize("ungrouped", [True, False], ids=["per-rule", "per-cause"])
 @pytest.mark.parametrize("name", CORPUS_CHARTS)
-def test_real_chart_renders_and_findings_point_at_its_templates(run_cli, name):
+def test_real_chart_renders_and_findings_point_at_its_templates(run_cli, name, ungrouped):
     chart = CORPUS / name
     args = [str(chart), "--include-crds"]
     if (chart / "ci").is_dir():
         args += ["--values-matrix", "ci"]
-    result, report = scan_json(run_cli, *args)
+    result, report = scan_json(run_cli, *args, ungrouped=ungrouped)
     assert result.code == 0, result.err
     assert report["summary"]["inputErrors"] == 0, result.err
     assert report["summary"]["objects"] > 0

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def scan_json(run_cli, *args: str):
-    result = run_cli("scan", "--format", "json", "--exit-zero", *args)
+    result = run_cli("scan", "--format", "json", "--exit-zero", "--ungrouped", *args)  # one finding per rule
     assert "Traceback" not in result.err, result.err
     return result, json.loads(result.out)
 

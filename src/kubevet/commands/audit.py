@@ -48,6 +48,7 @@ def register(sub) -> None:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the build")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour the text report")
     p.add_argument("-v", "--verbose", action="store_true", help="also list what was skipped")
+    p.add_argument("--ungrouped", action="store_true", help="report every rule's finding on its own (docs/grouping.md)")
     p.set_defaults(handler=run)
 
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         missing = [ns for ns in args.namespace if namespaces is not None and cluster.get(namespaces, ns) is None]
         if missing:
             raise UsageError(f"no such namespace in {cluster.server}: {', '.join(missing)}")
-        with output.Writer(reports, color=args.color, verbose=args.verbose) as writer:
+        with output.Writer(reports, color=args.color, verbose=args.verbose, group=not args.ungrouped) as writer:
             result = audit(cluster, config=config, namespaces=args.namespace or None,
                            include_system=args.include_system, chunk=args.chunk_size)
             writer.write(result, result.rules)

@@ -55,6 +55,8 @@ class RenderOptions:
     # the directory that relative paths in the report are relative to (SARIF's
     # %SRCROOT%); None leaves it to the reader, which keeps a report machine-independent
     source_root: str | None = None
+    # join the findings of one cause into one (kubevet.groups); False: one per rule
+    group: bool = True
 
 
 Render = Callable[["ScanResult", Sequence["Rule"], RenderOptions], str]
@@ -109,11 +111,34 @@ def rule_url(r: Rule) -> str:
     return f"{DOCS_URL}#{anchor(r)}"
 
 
-def ordered(result: ScanResult) -> list[Finding]:
-    """The findings in report order, whatever order a caller built the result in."""
+def ordered(result: ScanResult, options: RenderOptions | None = None) -> list[Finding]:
+    """The findings in report order, whatever order a caller built the result in: joined
+    by cause (``kubevet.groups``) when the options say so, else one per rule and place."""
     from kubevet.findings import Finding
 
+    if options is not None and options.group:
+        from kubevet.groups import group
+
+        return group(result.findings)
     return sorted(result.findings, key=Finding.sort_key)
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Unsuppressed findings per severity, worst first: {"error": 2, "warning": 0, "info": 1}."""
+    from kubevet.findings import Severity
+
+    out = {str(s): 0 for s in sorted(Severity, reverse=True)}
+    for f in findings:
+        if not f.suppressed:
+            out[str(f.severity)] += 1
+    return out
+
+
+def groups_used(findings: Sequence[Finding]) -> list:
+    """The groups (kubevet.groups.Group) that joined some of the findings, by code."""
+    from kubevet.groups import BY_NAME
+
+    return sorted((BY_NAME[name] for name in {f.rule for f in findings if f.members}), key=lambda g: g.code)
 
 
 def tool_version() -> str:
@@ -198,6 +223,7 @@ class Writer:
         color: str = "auto",
         verbose: bool = False,
         source_root: str | None = None,
+        group: bool = True,
         stdout: IO[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -207,6 +233,7 @@ class Writer:
         self.color = color
         self.verbose = verbose
         self.source_root = source_root
+        self.group = group
         self._stdout = stdout
         self._environ = environ
         self._files: dict[int, IO[str]] = {}
@@ -244,6 +271,7 @@ class Writer:
                 color=use_color(self.color, stream, self._environ),
                 verbose=self.verbose,
                 source_root=self.source_root,
+                group=self.group,
             )
             text = report.format.render(result, rules, options)
             try:

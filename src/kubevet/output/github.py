@@ -42,7 +42,7 @@ def command(level: str, message: str, **props: str | int) -> str:
 
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
     lines = []
-    for f in ordered(result):
+    for f in ordered(result, options):
         if f.suppressed:
             continue
         obj = f" [{f.obj}]" if f.obj else ""

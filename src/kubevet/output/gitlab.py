@@ -73,8 +73,11 @@ def issue(f: Finding, fingerprint: str, path: str, category: str | None) -> dict
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
     from kubevet import baseline
 
-    findings = [f for f in ordered(result) if not f.suppressed]
-    identities = baseline.identities_of(result, options.source_root)
+    findings = [f for f in ordered(result, options) if not f.suppressed]
+    identities = dict(baseline.identities_of(result, options.source_root))
+    for f in findings:  # a joined finding (kubevet.groups) is identified by its group and place
+        if f.members:
+            identities[id(f)] = baseline.identity(f, options.source_root)
     fingerprints = baseline.occurrence_fingerprints(findings, identities)
     categories = {r.name: r.category for r in rules}
     issues = []

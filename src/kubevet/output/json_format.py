@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubevet.findings import Finding, format_path
-from kubevet.output import RenderOptions, ordered, rule_url, tool_version
+from kubevet.output import RenderOptions, counts, groups_used, ordered, rule_url, tool_version
 from kubevet.result import ScanResult, summary
 from kubevet.rules import Rule
 
@@ -37,6 +37,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
     if f.extra:
         data["extra"] = f.extra
+    if f.members:
+        data["members"] = [finding_json(m) for m in f.members]
     return data
 
 
@@ -51,19 +53,26 @@ def rule_json(r: Rule) -> dict[str, Any]:
     }
 
 
+def group_json(g) -> dict[str, Any]:
+    """A group of rules (kubevet.groups.Group) as the report lists it beside the rules."""
+    return {**rule_json(g), "members": list(g.members), "assumes": g.assumes}
+
+
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
-    findings = ordered(result)
+    findings = ordered(result, options)
     report = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "kubevet", "version": tool_version()},
         "findings": [finding_json(f) for f in findings],
-        "rules": [rule_json(r) for r in sorted(rules, key=lambda r: r.code)],
+        "rules": [rule_json(r) for r in sorted(rules, key=lambda r: r.code)]
+        + [group_json(g) for g in groups_used(findings)],
         "skipped": [s.to_json() for s in result.skipped],
         "errors": [str(c) for c in result.crashes],
         "summary": {
             "files": result.sources,
             "objects": result.objects,
-            "findings": summary(result),
+            "findings": counts(findings),
+            "ruleFindings": summary(result),
             "suppressed": sum(1 for f in findings if f.suppressed),
             "inputErrors": len(result.input_errors),
         },

@@ -8,7 +8,9 @@
 - A finding with a line gets a region (``startLine``, ``startColumn`` when known, in
   Unicode code points as the loader counts them); a finding about a whole file (an
   unreadable path) gets no region rather than a made-up line.
-- ``rules`` lists the rules that reported something, with their docs as help.
+- ``rules`` lists the rules that reported something, with their docs as help, then the
+  groups (``kubevet.groups``) that joined findings of one cause into one result; such a
+  result lists its rules' own findings under ``properties.members``.
 - A suppressed finding is kept, with a ``suppressions`` entry; the others carry an empty
   ``suppressions`` list, which SARIF reads as "checked, not suppressed".
 """
@@ -23,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kubevet.findings import Finding, Severity, format_path
-from kubevet.output import RenderOptions, ordered, rule_url, tool_version
+from kubevet.output import RenderOptions, groups_used, ordered, rule_url, tool_version
 from kubevet.result import ScanResult
 from kubevet.rules import Rule
 
@@ -89,14 +91,21 @@ def result_json(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         props["field"] = format_path(f.path)
     if f.origin:
         props["origin"] = f.origin
+    if f.members:  # a finding joining several of one cause: the rules' own findings
+        props["members"] = [
+            {"rule": m.rule, "ruleId": m.code, "level": _LEVEL[m.severity], "message": m.message,
+             **({"field": format_path(m.path)} if m.path else {}),
+             **({"startLine": m.line} if m.line else {})}
+            for m in f.members
+        ]
     res["properties"] = props
     return res
 
 
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
-    findings = ordered(result)
+    findings = ordered(result, options)
     used = {f.code for f in findings}
-    reported = sorted((r for r in rules if r.code in used), key=lambda r: r.code)
+    reported = [*sorted((r for r in rules if r.code in used), key=lambda r: r.code), *groups_used(findings)]
     index = {r.code: i for i, r in enumerate(reported)}
     invocation: dict[str, Any] = {"executionSuccessful": not result.crashes}
     if result.crashes:

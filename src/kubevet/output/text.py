@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from kubevet.findings import Finding, Severity
-from kubevet.output import RenderOptions, ordered
-from kubevet.result import ScanResult, summary
+from kubevet.groups import ASSUMES, BY_NAME
+from kubevet.output import RenderOptions, counts, ordered
+from kubevet.result import ScanResult
 from kubevet.rules import Rule
 
 EXTENSION = "txt"
@@ -35,12 +36,14 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) -> str:
     color = options.color
     helps = {r.code: r.help for r in rules}
+    helps.update((g.code, g.help) for g in BY_NAME.values())
+    assumes = {**ASSUMES, **{g.name: g.assumes for g in BY_NAME.values()}}
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     out: list[str] = []
-    findings = ordered(result)
+    findings = ordered(result, options)
     shown = [f for f in findings if not f.suppressed]
     width = max([28, *(len(f.rule) for f in shown)])  # the rule column fits the longest name
     for file, group in groupby(shown, key=lambda f: f.file):
@@ -48,12 +51,17 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
         helped: set[str] = set()  # a rule's help is shown once per file
         for f in group:
             out.append(_line(f, paint, width))
+            if options.verbose:
+                for m in f.members:  # the rules' own findings, under their group's
+                    out.append(paint(f"{'':12}- {m.rule} ({m.severity}): {_clean(m.message)}", _DIM))
             if f.origin:
                 out.append(paint(f"{'':12}from: {_clean(f.origin)}", _DIM))
-            help_text = helps.get(f.code)
-            if help_text and f.code not in helped:
+            if f.code not in helped:  # a rule's help, and the defaults it assumes, once per file
                 helped.add(f.code)
-                out.append(paint(f"{'':12}help: {help_text}", _DIM))
+                if helps.get(f.code):
+                    out.append(paint(f"{'':12}help: {helps[f.code]}", _DIM))
+                if assumes.get(f.rule):
+                    out.append(paint(f"{'':12}assumes: {assumes[f.rule]}", _DIM))
         out.append("")
     if options.verbose and result.skipped:
         out.append(paint("Skipped (not Kubernetes objects, or not regular files):", _BOLD))
@@ -61,12 +69,15 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
             out.append(f"  {_clean(s.file)}:{s.line}: {_clean(s.reason)}")
         out.append("")
 
-    counts = summary(result)
-    total = sum(counts.values())
+    by_severity = counts(findings)
+    total = sum(by_severity.values())
     scanned = f"{_count(result.objects, 'object')} in {_count(result.sources, 'file')}"
     if total:
-        parts = ", ".join(_count(n, name, _PLURAL.get(name)) for name, n in counts.items())
-        out.append(paint(f"{_count(total, 'finding')} ({parts}); {scanned}", _BOLD))
+        parts = ", ".join(_count(n, name, _PLURAL.get(name)) for name, n in by_severity.items())
+        joined = sum(len(f.members) for f in shown)
+        groups = sum(1 for f in shown if f.members)
+        note = f"; {groups} of them join {joined} rule findings by cause (--ungrouped lists each)" if groups else ""
+        out.append(paint(f"{_count(total, 'finding')} ({parts}){note}; {scanned}", _BOLD))
     else:
         out.append(paint(f"No findings; {scanned}", _BOLD))
     suppressed = len(findings) - len(shown)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from kubevet.rules._base import WORKLOADS, Option, Rule, RuleContext, registered, rule
 
-__all__ = ["WORKLOADS", "Option", "Rule", "RuleContext", "all_rules", "lookup", "rule"]
+__all__ = ["WORKLOADS", "Option", "Rule", "RuleContext", "all_rules", "lookup", "lookup_named", "rule"]
 
 ENTRY_POINT_GROUP = "kubevet.rules"
 
@@ -42,3 +42,17 @@ def lookup(name_or_code: str) -> Rule:
         if r.name == key or r.code == key.upper():
             return r
     raise KeyError(name_or_code)
+
+
+def lookup_named(name_or_code: str):
+    """A rule, or a group of rules (kubevet.groups.Group), by name or code: what a
+    configuration, a suppression or ``--severity`` may name. KeyError for neither."""
+    from kubevet.groups import lookup as group_lookup
+
+    try:
+        return lookup(name_or_code)
+    except KeyError:
+        g = group_lookup(name_or_code)
+        if g is None:
+            raise
+        return g

@@ -124,6 +124,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Finding]:
                     f"failures ({live[1]}), no later than its readiness probe takes it out of "
                     f"traffic ({ready[0]} s: {ready[1]})",
                     (*path, field) if field else path,
+                    extra={"aspect": "window", "livenessSeconds": live[0], "readinessSeconds": ready[0]},
                 )
         found = handler(liveness)
         if found is not None and found[0] in ("httpGet", "exec") and timing(liveness, "timeoutSeconds") == 1:
@@ -133,6 +134,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Finding]:
                 f"the liveness probe of container {c.name!r} allows 1 s for an answer "
                 f"({setting}): a few slow responses under load restart the container",
                 path if written is None else (*path, "timeoutSeconds"),
+                extra={"aspect": "timeout"},
             )
 
 
