@@ -231,7 +231,7 @@ def test_plain_http_only_with_insecure(start, tmp_path):
     [
         ("serve:\n  mode: strict\n", "serve.mode: 'strict' is not one of enforce, warn, off"),
         ("serve:\n  deletion-guard: {kind: [Secret]}\n", "unknown setting kind"),
-        ("serve: [1]\n", "serve must be a map of settings"),
+        ("serve: [1]\n", "serve: must be a map of settings"),
     ],
 )
 def test_bad_serve_settings_exit_2(tmp_path, config, message):
