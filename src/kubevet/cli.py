@@ -25,9 +25,21 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, top: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._top = top
+
     def error(self, message: str):  # argparse exits with 2 too; keep one message style
         self.print_usage(sys.stderr)
         raise UsageError(message)
+
+    def parse_known_args(self, args=None, namespace=None):
+        # a command's unknown argument is the command's error, with its usage (argparse
+        # would hand it up to the top-level parser, which prints kubevet's usage instead)
+        namespace, extra = super().parse_known_args(args, namespace)
+        if extra and not self._top:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return namespace, extra
 
 
 class _FormatAction(argparse.Action):
@@ -48,6 +60,7 @@ class _FormatAction(argparse.Action):
 
 def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
     parser = _Parser(
+        top=True,
         prog=prog,
         description="Lint Kubernetes manifests before they reach a cluster.",
     )
@@ -120,6 +133,7 @@ def build_parser(prog: str = "kubevet") -> argparse.ArgumentParser:
         metavar="DIR",
         help="write into DIR a ready-to-apply manifest for each namespace guardrail finding: quota, limit range, default-deny policy, disruption budget",
     )
+    scan.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files, charts and kustomizations matching GLOB (repeatable; adds to the configuration's exclude)")
     scan.add_argument("-v", "--verbose", action="store_true", help="also list the documents skipped as not Kubernetes objects, and each rule's finding inside a joined one")
     scan.add_argument("--ungrouped", action="store_true",
                       help="report every rule's finding on its own instead of joining those of one cause (docs/grouping.md)")
@@ -187,7 +201,6 @@ def _render_arguments(scan: argparse.ArgumentParser) -> None:
     group.add_argument("--include-crds", action="store_true", help="also scan the charts' crds/ directories")
     group.add_argument("--include-tests", action="store_true", help="also scan Helm test hooks (helm.sh/hook: test), skipped by default")
     group.add_argument("--helm-binary", metavar="PATH", help="render charts with this helm executable instead of Helm's library")
-    group.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files, charts and kustomizations matching GLOB (repeatable)")
 
 
 def _helm_options(args: argparse.Namespace, config):
@@ -321,6 +334,7 @@ def _file_config(args: argparse.Namespace):
 
 def _config(args: argparse.Namespace):
     from kubevet.findings import Severity
+    from kubevet.rules import did_you_mean
 
     config = _file_config(args)
     if args.select:
@@ -340,7 +354,7 @@ def _config(args: argparse.Namespace):
 
             config.severity[lookup_named(name).name] = Severity.parse(level)
         except KeyError:
-            raise UsageError(f"--severity: unknown rule {name!r}") from None
+            raise UsageError(f"--severity: unknown rule {name!r}{did_you_mean(name)}") from None
         except ValueError as exc:
             raise UsageError(f"--severity: {exc}") from None
     for item in args.option:
@@ -353,7 +367,7 @@ def _config(args: argparse.Namespace):
 
             name = lookup(name).name
         except KeyError:
-            raise UsageError(f"--option: unknown rule {name!r}") from None
+            raise UsageError(f"--option: unknown rule {name!r}{did_you_mean(name)}") from None
         config.options.setdefault(name, {})[opt] = value
     config.namespace_guardrails = [*config.namespace_guardrails, *args.namespace_guardrails]
     for item in args.workload_kind:
@@ -528,12 +542,12 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from kubevet.rules import lookup_named
+    from kubevet.rules import did_you_mean, lookup_named
 
     try:
         r = lookup_named(args.rule)
     except KeyError:
-        raise UsageError(f"unknown rule {args.rule!r}; `kubevet rules` lists them") from None
+        raise UsageError(f"unknown rule {args.rule!r}{did_you_mean(args.rule) or '; `kubevet rules` lists them'}") from None
     sys.stdout.write(r.doc_markdown())
     return EXIT_CLEAN
 

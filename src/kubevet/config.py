@@ -10,7 +10,7 @@ from kubevet.errors import ConfigError
 from kubevet.findings import Severity
 from kubevet.groups import GROUP_OF
 from kubevet.groups import lookup as group_lookup
-from kubevet.rules import Rule, all_rules, lookup
+from kubevet.rules import Rule, all_rules, did_you_mean, lookup
 from kubevet.suppress import Exemption
 
 
@@ -39,7 +39,7 @@ class Config:
         catalogue = all_rules() if rules is None else rules
         for selector in [*self.select, *self.extend_select, *self.ignore]:
             if not any(_specificity(selector, r) >= 0 for r in catalogue):
-                raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}")
+                raise ConfigError(f"unknown rule, code, prefix or category: {selector!r}{did_you_mean(selector)}")
         for name in self.severity:
             if group_lookup(name) is None:
                 _rule(name)
@@ -100,7 +100,7 @@ def _rule(name: str) -> Rule:
     try:
         return lookup(name)
     except KeyError:
-        raise ConfigError(f"unknown rule: {name!r}") from None
+        raise ConfigError(f"unknown rule: {name!r}{did_you_mean(name)}") from None
 
 
 def _specificity(selector: str, r: Rule) -> int:

@@ -56,3 +56,18 @@ def lookup_named(name_or_code: str):
         if g is None:
             raise
         return g
+
+
+def did_you_mean(name: str) -> str:
+    """``"; did you mean pdb-missing?"`` for a near miss of a rule's name or code, else ""."""
+    import difflib
+
+    from kubevet.groups import GROUPS
+
+    rules = [*all_rules(), *GROUPS]  # a group of rules may be named too
+    key = name.strip().lower()
+    candidates = {r.name: r.name for r in rules} | {r.code.lower(): r.code for r in rules}
+    close = difflib.get_close_matches(key, list(candidates), n=3, cutoff=0.75)
+    if not close and len(key) >= 4:  # a part of a name: cpu-limit
+        close = [n for n in candidates if key in n][:3]
+    return f"; did you mean {' or '.join(dict.fromkeys(candidates[c] for c in close))}?" if close else ""
