@@ -20,6 +20,7 @@ from xml.etree import ElementTree as ET
 from kubevet.findings import Finding
 from kubevet.output import RenderOptions, ordered
 from kubevet.output.escape import printable
+from kubevet.output.hints import help_for
 from kubevet.result import INPUT_ERRORS, ScanResult
 from kubevet.rules import Rule
 
@@ -64,8 +65,8 @@ def _judge(case: ET.Element, found: list[Finding], helps: dict[str, str]) -> Non
     for f in active:
         obj = f" [{f.obj}]" if f.obj else ""
         lines.append(f"{_where(f)}: {f.severity}: {f.message}{obj}")
-    if helps.get(first.code):
-        lines.append(f"help: {helps[first.code]}")
+    if help_for(first, helps):
+        lines.append(f"help: {help_for(first, helps)}")
     tag = "error" if first.rule in INPUT_ERRORS else "failure"
     element = ET.SubElement(case, tag, message=_x(first.message), type=f"{first.code} {first.severity}")
     element.text = "\n".join(_x(line) for line in lines)

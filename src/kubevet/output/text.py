@@ -14,6 +14,7 @@ from itertools import groupby
 from kubevet.findings import Finding, Severity
 from kubevet.groups import ASSUMES, BY_NAME
 from kubevet.output import RenderOptions, counts, ordered
+from kubevet.output.hints import help_for
 from kubevet.result import ScanResult
 from kubevet.rules import Rule
 
@@ -48,7 +49,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     width = max([28, *(len(f.rule) for f in shown)])  # the rule column fits the longest name
     for file, group in groupby(shown, key=lambda f: f.file):
         out.append(paint(_clean(file) or "<input>", _BOLD))
-        helped: set[str] = set()  # a rule's help is shown once per file
+        helped: set[tuple[str, str]] = set()
         for f in group:
             out.append(_line(f, paint, width))
             if options.verbose:
@@ -56,10 +57,11 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
                     out.append(paint(f"{'':12}- {m.rule} ({m.severity}): {_clean(m.message)}", _DIM))
             if f.origin:
                 out.append(paint(f"{'':12}from: {_clean(f.origin)}", _DIM))
-            if f.code not in helped:  # a rule's help, and the defaults it assumes, once per file
-                helped.add(f.code)
-                if helps.get(f.code):
-                    out.append(paint(f"{'':12}help: {helps[f.code]}", _DIM))
+            help_text = help_for(f, helps)  # the rule's, or its cause's (file-unreadable)
+            if (f.code, help_text) not in helped:  # a help, and the defaults it assumes, once per file
+                helped.add((f.code, help_text))
+                if help_text:
+                    out.append(paint(f"{'':12}help: {help_text}", _DIM))
                 if assumes.get(f.rule):
                     out.append(paint(f"{'':12}assumes: {assumes[f.rule]}", _DIM))
         out.append("")
@@ -78,6 +80,8 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
         groups = sum(1 for f in shown if f.members)
         note = f"; {groups} of them join {joined} rule findings by cause (--ungrouped lists each)" if groups else ""
         out.append(paint(f"{_count(total, 'finding')} ({parts}){note}; {scanned}", _BOLD))
+    elif result.objects == 0 and not result.empty_lists:  # exit 2: "No findings" would read as a pass
+        out.append(paint(f"Nothing to scan: no Kubernetes objects in {_count(result.sources, 'file')}", _BOLD))
     else:
         out.append(paint(f"No findings; {scanned}", _BOLD))
     suppressed = len(findings) - len(shown)

@@ -1,5 +1,23 @@
 from kubevet.rules._base import rule
 
+# the help line of each cause (by how its message starts), so that a missing file does not
+# get advice about encodings; the rule's own help (its Fix) covers what is not listed
+HINTS = (
+    ("no such file", "Check the path: nothing exists there (a relative path is taken from the current directory)."),
+    ("cannot read", "Make the file readable by the user kubevet runs as, or leave it out (--exclude)."),
+    ("binary file", "Keep binary files out of manifest directories, or leave them out (--exclude)."),
+    ("unacceptable character", "Remove the control character, or write it as an escape in a double-quoted string (\"\\x01\")."),
+    ("not valid UTF", "Save the manifest as UTF-8 (or UTF-16 with a byte-order mark)."),
+)
+
+
+def hint(message: str) -> str | None:
+    """The help line for one file-unreadable message, or None for the rule's own."""
+    for start, text in HINTS:
+        if message.startswith(start):
+            return text
+    return None
+
 
 @rule(code="INP003", name="file-unreadable", severity="error", scope="input")
 def file_unreadable():
