@@ -50,8 +50,14 @@ else:
     text = report.text(result)
     n = len(result.diagnoses)
 elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-print(json.dumps({"seconds": elapsed, "cpu": cpu, "n": n,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# peak RSS of this process since exec (VmHWM): ru_maxrss would also count the pages of the
+# benchmark's own process at the fork, before exec
+try:
+    with open("/proc/self/status") as fh:
+        rss = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "n": n, "rss_mb": rss}))
 """
 
 REASONS = [

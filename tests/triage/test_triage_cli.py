@@ -125,3 +125,24 @@ def test_manifests_that_cannot_be_read_are_reported(run_cli, tmp_path):
                            str(tmp_path / "nowhere")).out)
     assert any("nowhere" in e for e in r["manifestErrors"])
     assert all(d["manifests"] == [] for d in r["diagnoses"])
+
+
+def test_without_at_each_file_is_read_against_its_own_modification_time(run_cli, tmp_path):
+    """Two saves of `kubectl get events`, twenty minutes apart: each one's ages are read
+    against its file time, and both land on one timeline."""
+    import os
+    from datetime import datetime, timezone
+
+    early, late = tmp_path / "first.txt", tmp_path / "second.txt"
+    early.write_text("LAST SEEN   TYPE      REASON    OBJECT        MESSAGE\n"
+                     "5m          Warning   BackOff   pod/web-0     Back-off restarting failed container web in pod "
+                     "web-0_shop(1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9)\n")
+    late.write_text("LAST SEEN   TYPE      REASON         OBJECT          MESSAGE\n"
+                    "5m          Warning   NodeNotReady   node/worker-1   Node is not ready\n")
+    for path, saved in ((early, datetime(2026, 12, 3, 4, 10, tzinfo=timezone.utc)),
+                        (late, datetime(2026, 12, 3, 4, 30, tzinfo=timezone.utc))):
+        os.utime(path, (saved.timestamp(), saved.timestamp()))
+    report = json.loads(run_cli("triage", str(late), str(early), "-f", "json").out)
+    assert [(e["file"], e["time"]) for e in report["timeline"]] == [
+        (str(early), "2026-12-03T04:05:00+00:00"), (str(late), "2026-12-03T04:25:00+00:00")]  # one timeline, in order
+    assert report["at"] == "2026-12-03T04:30:00+00:00"  # the newest input
