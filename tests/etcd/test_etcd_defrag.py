@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
 import threading
+import time
 import urllib.request
 
 import pytest
 from etcd_cluster import Cluster, b64, free_ports
-from etcd_run import kubevet
+from etcd_run import kubevet, start, wait_for_line
 
 LOW = ["--defrag-min-free", "1Mi", "--defrag-min-free-percent", "10"]  # the test DBs are megabytes, not gigabytes
 
@@ -173,6 +175,29 @@ def test_another_run_holding_the_lock_is_refused(cluster):
     # the lease gone (as when a crashed run's TTL runs out), the next run proceeds
     r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", "--format", "json", *LOW)
     assert r.code == 0 and r.json()["outcome"] == "done", r
+
+
+def test_a_killed_run_frees_the_lock_when_its_lease_runs_out(cluster):
+    """A run killed mid-way (SIGKILL: no cleanup) holds the lock until its lease's TTL runs
+    out; meanwhile another run is refused, afterwards one proceeds."""
+    cluster.fragment(4)
+    proc = start("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "60s", "--lock-ttl", "5", *LOW)
+    try:
+        wait_for_line(proc, "pausing")  # the first member done, the lock held
+    finally:
+        proc.kill()  # the run we started, by its PID
+        proc.communicate(timeout=30)
+    killed = time.monotonic()
+    leader = cluster.leader()
+    held = cluster.request(leader, "/v3/kv/range", {"key": b64("kubevet/etcd/defrag-lock")}).get("kvs")
+    assert held and json.loads(base64.b64decode(held[0]["value"]))["pid"] == proc.pid
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", *LOW)
+    assert r.code == 1 and "holds the lock" in r.out and f"pid {proc.pid}" in r.out, r
+    while cluster.request(leader, "/v3/kv/range", {"key": b64("kubevet/etcd/defrag-lock")}).get("kvs"):
+        assert time.monotonic() - killed < 15, "the lock outlived its lease"
+        time.sleep(0.25)
+    r = kubevet("defrag", "--endpoints", cluster.endpoints(), "--yes", "--pause", "0", "--format", "json", *LOW)
+    assert r.code == 0 and r.json()["outcome"] == "done" and r.json()["lock"] == "released", r
 
 
 def test_compact_then_defragment_and_move_leader(cluster, kept):
