@@ -91,3 +91,34 @@ def test_object_duplicate_across_files_names_the_first_definition():
     findings = Engine(Config(select=["HYG002"])).scan(sources).findings
     assert [(f.file, f.line) for f in findings] == [("b.yaml", 6)]
     assert "a.yaml:1" in findings[0].message
+
+
+SHAPE_SAMPLES = {
+    "a private key": "-----BEGIN RSA PRIVATE KEY-----",
+    "an AWS access key ID": "AKIAABCDEFGHIJKLMNOP",
+    "a GitHub token": "ghp_" + "a1" * 18,
+    "a GitLab token": "glpat-" + "x" * 20,
+    "a Slack token": "xoxb-1234567890-abc",
+    "a Slack webhook URL": "https://hooks.slack.com/services/TABCDEF1/BABCDEF1/" + "a" * 16,
+    "a Google API key": "AIza" + "b" * 35,
+    "a Stripe secret key": "sk_live_" + "c" * 20,
+    "a JSON Web Token": "eyJhbGciOiJI.eyJzdWIiOiIx.c2lnbmF0dXJl",
+    "a URL with a password": "amqp://app:hunter2@rabbitmq",
+}
+
+
+def test_every_value_shape_is_found_anywhere_in_a_large_value():
+    # the shapes are looked for only in values holding one of their literal texts: each
+    # shape must still be found, at the start, the end or the middle of a big value
+    from kubevet.rules.identity._secrets import _ANY_SHAPE, _SHAPES
+
+    assert set(SHAPE_SAMPLES) == {name for name, _ in _SHAPES} | {"a URL with a password"}
+    filler = '{"panels": [{"title": "cpu", "expr": "rate(x[5m])"}]}\n' * 2000
+    for name, sample in SHAPE_SAMPLES.items():
+        for value in (sample, filler + sample, sample + filler, filler + sample + " " + filler):
+            assert secret_shape(value) == name, (name, value[:80])
+    assert secret_shape(filler) is None
+    # the literal pre-check never hides a match of the full pattern
+    for value in [*SHAPE_SAMPLES.values(), filler, "ASIA" + "Z" * 16, "PRIVATE KEY", "eyJ", "xox-"]:
+        m = _ANY_SHAPE.search(value)
+        assert (secret_shape(value) is not None) >= (m is not None), value

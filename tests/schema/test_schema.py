@@ -220,3 +220,18 @@ def test_real_corpus_has_only_known_real_schema_findings():
         assert not result.crashes
         got |= {(path.name, f.line) for f in result.findings}
     assert got == set(REAL_FINDINGS)
+
+
+def test_the_cel_engine_loads_without_the_cel_command_line():
+    # the cel package's __init__ imports its command line (typer, prompt_toolkit): kubevet
+    # defers it, and cel.cli still works for a caller that uses it
+    code = (
+        "import sys\n"
+        "from kubevet.schema import cel\n"
+        "assert cel.engine() is not None\n"
+        "assert 'prompt_toolkit' not in sys.modules and 'typer' not in sys.modules, sorted(sys.modules)\n"
+        "import cel as package\n"
+        "assert package.cli.app is not None and 'typer' in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -162,10 +162,18 @@ def hpa_target(hpa: K8sObject) -> tuple[str, str] | None:
 
 
 def hpas_targeting(ctx: ObjectIndex, obj: K8sObject) -> Iterator[K8sObject]:
-    """HorizontalPodAutoscalers of the namespace whose scaleTargetRef is ``obj``."""
-    for hpa in ctx.objects("HorizontalPodAutoscaler", namespace_of(obj)):
-        if hpa_target(hpa) == (obj.kind, obj.name):
-            yield hpa
+    """HorizontalPodAutoscalers of the namespace whose scaleTargetRef is ``obj``, in scan order.
+
+    Several rules ask this of every workload: the autoscalers are indexed by target once
+    per scan (``ctx.shared``), not read again for each workload."""
+    index = ctx.shared.get("hpas-by-target")
+    if index is None:
+        index = ctx.shared["hpas-by-target"] = {}
+        for hpa in ctx.objects("HorizontalPodAutoscaler"):
+            target = hpa_target(hpa)
+            if target is not None:
+                index.setdefault((namespace_of(hpa), *target), []).append(hpa)
+    return iter(index.get((namespace_of(obj), obj.kind, obj.name), ()))
 
 
 def hpa_min_replicas(hpa: K8sObject) -> int | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,6 +106,7 @@ KUBERNETES = {
 def engine():
     """(cel module, shared Context, names of every function it has), or None if unavailable."""
     try:
+        _defer_cel_cli()
         import cel
         from cel.stdlib import EXTENSIONS, add_stdlib_to_context
     except ImportError:
@@ -117,6 +119,34 @@ def engine():
     for lib in ("core", "strings", "lists", "sets"):
         names |= set(EXTENSIONS[lib])
     return cel, context, frozenset(names)
+
+
+def _defer_cel_cli() -> None:
+    """Let ``import cel`` skip most of its cost: the package's ``__init__`` imports its
+    command line (``cel.cli``: typer, rich, prompt_toolkit, 50-140 ms) that kubevet never
+    uses. ``cel.cli`` is registered unexecuted, and runs on first use of any of its
+    names (a module ``__getattr__``), so it still works for whoever wants it."""
+    import importlib.util
+    import sys
+
+    if "cel" in sys.modules or "cel.cli" in sys.modules:
+        return
+    spec = importlib.util.find_spec("cel")  # finds the package without running it
+    for location in (spec.submodule_search_locations or ()) if spec is not None else ():
+        path = os.path.join(location, "cli.py")
+        cli = importlib.util.spec_from_file_location("cel.cli", path)
+        if cli is None or cli.loader is None or not os.path.exists(path):
+            continue
+        module = importlib.util.module_from_spec(cli)
+
+        def load(name: str, module=module, cli=cli):
+            del module.__getattr__
+            cli.loader.exec_module(module)
+            return getattr(module, name)
+
+        module.__getattr__ = load  # type: ignore[method-assign]
+        sys.modules["cel.cli"] = module
+        return
 
 
 @dataclass

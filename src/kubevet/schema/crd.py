@@ -48,6 +48,7 @@ _VALUE_KEYWORDS = (
     "required",
     "uniqueItems",
 )
+_VALUE_SET = frozenset(_VALUE_KEYWORDS)
 _LOGIC = ("allOf", "anyOf", "oneOf")
 
 
@@ -227,9 +228,12 @@ def convert(node: Any, builtin: BuiltinSchemas, root: bool = False, logic: bool 
         types = ["object"]
     if types:
         out["type"] = types + (["null"] if nullable else [])
-    for key in _VALUE_KEYWORDS:
-        if key in node and (patterns or key != "pattern"):
-            out[key] = copy.deepcopy(node[key])
+    if not _VALUE_SET.isdisjoint(node):
+        for key in _VALUE_KEYWORDS:
+            if key in node and (patterns or key != "pattern"):
+                # the schema is a private copy (compile_schema), never changed: only the
+                # enum, which may get a null added, is copied
+                out[key] = copy.deepcopy(node[key]) if key == "enum" else node[key]
     if "enum" in out and nullable and None not in out["enum"]:
         out["enum"].append(None)
     if node.get("exclusiveMinimum") is True and "minimum" in out:
