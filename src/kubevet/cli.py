@@ -395,12 +395,14 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from kubevet import api, baseline, output
+    from kubevet import api, output
 
     recording = args.command == "baseline"  # kubevet baseline: the scan, then the file
     if recording and args.baseline_format:
         raise UsageError("kubevet baseline writes no report (-o names the baseline file); reports come from kubevet scan")
     reports = [] if recording else output.plan(getattr(args, "outputs", None) or [])
+    if recording or getattr(args, "baseline", None) or any(r.format.name == "gitlab" for r in reports):
+        from kubevet import baseline  # fingerprints (hashlib ...): imported only for these
     known = baseline.load(args.baseline) if getattr(args, "baseline", None) else None
     config = _config(args)
     fingerprints = recording or known is not None or any(r.format.name == "gitlab" for r in reports)
