@@ -176,9 +176,13 @@ class Engine:
             retained.extend(part.retained)
         retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
         ordered = [obj for _, obj in retained]
-        shared: dict = {}
+        # what the cluster rules share: the scan's own objects apart from a prepared
+        # context's, and those it judges, so that a check that reports on the judged
+        # objects (or adds the context's, kept indexed) does not walk the whole context
+        shared: dict = {"scan-objects": ordered, "judged-objects": [o for o in ordered if not o.unjudged]}
         if prepared is not None:
             shared["objects-by-kind"] = prepared.index_with(ordered)
+            shared["prepared"] = prepared
             ordered = [*prepared.objects, *ordered]
         cluster = self._run_cluster(ordered, result, shared)
         cluster = [f for f in cluster if f.target is None or not f.target.unjudged]
@@ -454,13 +458,29 @@ class PreparedContext:
     def __init__(self) -> None:
         self.objects: list[K8sObject] = []
         self.by_kind: dict = {}
+        self._workloads: list | None = None  # (object, pod template) of those that have one
+        # what checks derive from these objects alone, kept while they do not change
+        # (keyed by the check; see rules.schema._scan.analysis)
+        self.memo: dict = {}
+
+    def workload_objects(self, workloads: Workloads) -> list:
+        """(object, pod template) of the objects with a pod template, in order (found once,
+        until the objects change)."""
+        if self._workloads is None:
+            pod_template = workloads.pod_template
+            self._workloads = [(o, t) for o in self.objects if (t := pod_template(o)) is not None]
+        return self._workloads
 
     def add(self, obj: K8sObject) -> None:
+        self._workloads = None
+        self.memo.clear()
         self.objects.append(obj)
         self.by_kind.setdefault(obj.kind, []).append(obj)
         self.by_kind.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
 
     def remove(self, obj: K8sObject) -> None:
+        self._workloads = None
+        self.memo.clear()
         self.objects.remove(obj)
         for key in (obj.kind, (obj.kind, namespace_of(obj))):
             items = self.by_kind[key]
@@ -469,11 +489,18 @@ class PreparedContext:
                 del self.by_kind[key]
 
     def index_with(self, objects: list[K8sObject]) -> dict:
-        """The index by kind of these objects and the scan's, the context's first."""
-        index = {key: list(items) for key, items in self.by_kind.items()}
+        """The index by kind of these objects and the scan's, the context's first.
+
+        The context's lists are shared, not copied: only those the scan's objects join are
+        (so that judging one object does not copy the whole index)."""
+        index = dict(self.by_kind)
+        copied: set = set()
         for obj in objects:
-            index.setdefault(obj.kind, []).append(obj)
-            index.setdefault((obj.kind, namespace_of(obj)), []).append(obj)
+            for key in (obj.kind, (obj.kind, namespace_of(obj))):
+                if key not in copied:
+                    copied.add(key)
+                    index[key] = list(index.get(key, ()))
+                index[key].append(obj)
         return index
 
 

@@ -349,10 +349,29 @@ def _scope_selects(scope: Any, operator: Any, values: list, template: PodTemplat
 
 
 def namespace_workloads(ctx: ObjectIndex) -> dict[str, list[tuple[K8sObject, PodTemplate]]]:
-    """The workloads of the scan and its context, by namespace."""
-    out: dict[str, list[tuple[K8sObject, PodTemplate]]] = {}
-    for obj, template in ctx.workload_objects():
-        out.setdefault(namespace_of(obj), []).append((obj, template))
+    """The workloads of the scan and its context, by namespace (a prepared context's kept
+    with it: only the scan's own are sorted out per scan). Read it, do not change it."""
+    prepared, own = ctx.shared.get("prepared"), ctx.shared.get("scan-objects")
+    if prepared is None or own is None:
+        out: dict[str, list[tuple[K8sObject, PodTemplate]]] = {}
+        for obj, template in ctx.workload_objects():
+            out.setdefault(namespace_of(obj), []).append((obj, template))
+        return out
+    by_namespace = prepared.memo.get("workloads-by-namespace")
+    if by_namespace is None:
+        by_namespace = prepared.memo["workloads-by-namespace"] = {}
+        for obj, template in prepared.workload_objects(ctx.workloads):
+            by_namespace.setdefault(namespace_of(obj), []).append((obj, template))
+    out = dict(by_namespace)
+    copied: set[str] = set()
+    for obj in own:
+        template = ctx.pod_template(obj)
+        if template is not None:
+            ns = namespace_of(obj)
+            if ns not in copied:
+                copied.add(ns)
+                out[ns] = list(out.get(ns, ()))
+            out[ns].append((obj, template))
     return out
 
 

@@ -62,21 +62,41 @@ class ObjectIndex:
         return iter(by_kind.get(kind if namespace is None else (kind, namespace), ()))
 
     def workload_objects(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
-        """Every object with a pod template, with that template."""
-        for obj in self._objects:
-            template = self.workloads.pod_template(obj)
-            if template is not None:
-                yield obj, template
+        """Every object with a pod template, with that template (found once per scan; those
+        of a prepared context once for as long as it holds them)."""
+        found = self.shared.get("workload-objects")
+        if found is None:
+            prepared = self.shared.get("prepared")
+            own = self.shared.get("scan-objects")
+            if prepared is not None and own is not None:
+                found = [*prepared.workload_objects(self.workloads), *self._workloads_of(own)]
+            else:
+                found = self._workloads_of(self._objects)
+            self.shared["workload-objects"] = found
+        return iter(found)
+
+    def _workloads_of(self, objects: list[K8sObject]) -> list[tuple[K8sObject, PodTemplate]]:
+        pod_template = self.workloads.pod_template
+        return [(obj, template) for obj in objects if (template := pod_template(obj)) is not None]
 
     def judged(self, kind: str | None = None, namespace: str | None = None) -> Iterator[K8sObject]:
         """``objects(kind, namespace)`` without those of the context: what the scan reports
         on. A check that judges each object on its own iterates these."""
-        return (o for o in self.objects(kind, namespace) if not o.unjudged)
+        own = self.shared.get("judged-objects")
+        if own is None:  # no engine said which they are: every object is looked at
+            return (o for o in self.objects(kind, namespace) if not o.unjudged)
+        if kind is None and namespace is None:
+            return iter(own)
+        return (
+            o for o in own
+            if (kind is None or o.kind == kind) and (namespace is None or namespace_of(o) == namespace)
+        )
 
     def judged_workloads(self) -> Iterator[tuple[K8sObject, PodTemplate]]:
         """The workloads the scan judges: those of its context are left out (nothing is
         reported about them, so a check that only reports on each workload skips them)."""
-        for obj in self._objects:
+        own = self.shared.get("judged-objects")
+        for obj in self._objects if own is None else own:
             if not obj.unjudged:
                 template = self.workloads.pod_template(obj)
                 if template is not None:

@@ -143,7 +143,7 @@ def defined_namespaces(objects: Iterable[K8sObject]) -> list[str]:
 
 def judged_namespaces(ctx: ObjectIndex) -> Iterator[tuple[str, K8sObject, Path]]:
     """The namespaces whose guardrails are judged, with the object and path to report at."""
-    objects = list(ctx.objects())
+    objects = list(ctx.judged())  # the context's are left out by both below
     anchors = scan_namespaces(objects)
     named = list(getattr(ctx.config, "namespace_guardrails", None) or [])
     if ALL in named:
@@ -158,4 +158,4 @@ def judged_namespaces(ctx: ObjectIndex) -> Iterator[tuple[str, K8sObject, Path]]
 
 def namespace_anchor(ctx: ObjectIndex, namespace: str) -> tuple[K8sObject, Path] | None:
     """Where a finding about ``namespace`` points; None when the scan has nothing there."""
-    return scan_namespaces(ctx.objects()).get(namespace)
+    return scan_namespaces(ctx.judged()).get(namespace)

@@ -134,18 +134,20 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     known: dict[tuple[str, str, str], Any] = {}
     kinds_present: set[tuple[str, str]] = set()
-    for kind in _DATA_FIELDS:
-        for obj in ctx.objects(kind):
-            if obj.group == "" and obj.name:
-                ns = namespace_of(obj)
-                known[(kind, ns, obj.name)] = obj
-                kinds_present.add((kind, ns))
+    looked_up: set[str] = set()  # namespaces whose ConfigMaps and Secrets are in known
     report_missing = ctx.option("missing-objects")
     made_by_hooks = _named_by_hooks(ctx)
     for obj, template in ctx.judged_workloads():
         if obj.unjudged:
             continue
         ns = namespace_of(obj)
+        if ns not in looked_up:  # only the namespaces of judged workloads are read
+            looked_up.add(ns)
+            for kind in _DATA_FIELDS:
+                for target in ctx.objects(kind, ns):
+                    if target.group == "" and target.name:
+                        known[(kind, ns, target.name)] = target
+                        kinds_present.add((kind, ns))
         for kind, name, keys, path in _references(template):
             target = known.get((kind, ns, name))
             if target is None:
@@ -166,8 +168,9 @@ def _named_by_hooks(ctx: RuleContext) -> dict[tuple[Any, str], set[str]]:
     """Names that the Helm hook Jobs of each render (None: plain manifests) and namespace mention in their
     containers' command, arguments and environment values: what they may create."""
     found: dict[tuple[Any, str], set[str]] = {}
-    for obj, template in ctx.workload_objects():
-        if obj.kind != "Job" or not isinstance(obj.annotations.get(HOOK), str):
+    for obj in ctx.objects("Job"):
+        template = ctx.pod_template(obj)
+        if template is None or not isinstance(obj.annotations.get(HOOK), str):
             continue
         names = found.setdefault((_render_of(obj), namespace_of(obj)), set())
         for c in containers(template):

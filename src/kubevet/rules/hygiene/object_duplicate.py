@@ -74,7 +74,7 @@ def check(ctx):
       this way.
     """
     first = {}
-    for obj in ctx.objects():
+    for obj in ctx.judged():
         if obj.name is None or obj.unjudged:
             continue
         namespace = None if cluster_scoped(obj) else namespace_of(obj)

@@ -140,9 +140,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """
     workloads = namespace_workloads(ctx)
     for quota in ctx.objects("ResourceQuota"):
-        hard = quota_hard(quota)
         ns = namespace_of(quota)
-        needs = _needs(ctx, quota, hard, workloads.get(ns, []))
+        here = workloads.get(ns, [])
+        if all(obj.unjudged for obj, _ in here):
+            continue  # nothing of the scan runs here (what _needs says first, before any parsing)
+        hard = quota_hard(quota)
+        needs = _needs(ctx, quota, hard, here)
         if needs is None:
             continue
         for key, limit in hard.items():

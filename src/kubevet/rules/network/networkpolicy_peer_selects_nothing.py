@@ -144,7 +144,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Network policies, behavior of to and from selectors: https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
     - Peers: kube-linter `dangling-networkpolicypeer-podselector`.
     """
-    defined = set(defined_namespaces(ctx.objects()))
+    defined = set(defined_namespaces(ctx.judged()))
     for policy in ctx.objects("NetworkPolicy"):
         if policy.unjudged:
             continue

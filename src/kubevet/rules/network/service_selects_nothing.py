@@ -99,7 +99,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Service, services without selectors: https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors
     - Peers: kube-linter `dangling-service`.
     """
-    for service in ctx.objects("Service"):
+    for service in ctx.judged("Service"):
         selector = service_selector(service)
         if service.unjudged or selector is None:
             continue

@@ -91,11 +91,26 @@ def analysis(ctx) -> Analysis:
     done = ctx.shared.get(key)
     if done is not None:
         return done
-    objs = list(ctx.objects())
-    crds = [o for o in objs if o.kind == CRD_KIND] + load_crd_files(crd_files)
+    crds = [*ctx.objects(CRD_KIND), *load_crd_files(crd_files)]
     catalog = Catalog(target, crds)
     result = Analysis(catalog)
     context_verdicts: dict[tuple[str, str], Any] = {}
+    objs = ctx.objects()
+    prepared, own = ctx.shared.get("prepared"), ctx.shared.get("scan-objects")
+    if prepared is not None and own is not None:
+        # a prepared context (never judged, and first in scan order) counts only by kind:
+        # its kinds, each with its first object and its number of objects, are kept with it
+        kinds = prepared.memo.get("schema-kinds")
+        if kinds is None:
+            kinds = prepared.memo["schema-kinds"] = {}
+            for obj in prepared.objects:
+                entry = kinds.setdefault((obj.api_version, obj.kind), [obj, 0])
+                entry[1] += 1
+        for kind, (first, count) in kinds.items():
+            verdict = context_verdicts[kind] = catalog.verdict(first)
+            if verdict.state == "unknown":
+                result.unknown.setdefault(kind, [first, 0, verdict.message])[1] += count
+        objs = iter(own)
     for obj in objs:
         if obj.unjudged:
             # never reported on: it only counts among the objects of an unknown kind, which

@@ -369,7 +369,13 @@ def findings_of(ctx) -> list[tuple[Any, Script, Delete]]:
     out: list[tuple[Any, Script, Delete]] = []
     maps = {(namespace_of(o), o.name): o for o in ctx.objects("ConfigMap")}
     seen: set[tuple] = set()
+    # a context workload is reported on only through a ConfigMap of the scan that it runs:
+    # in a namespace with none, nothing it does can be reported (and what it would mark
+    # seen is a context ConfigMap, whose findings are dropped), so it is not looked at
+    judged_maps = {namespace_of(o) for o in ctx.judged("ConfigMap")}
     for obj, template in ctx.workload_objects():
+        if obj.unjudged and namespace_of(obj) not in judged_maps:
+            continue
         volumes = _configmap_volumes(template)
         for c in containers(template):
             if not obj.unjudged:  # what a context workload runs inline is never reported
