@@ -154,8 +154,8 @@ def test_bad_inputs_exit_2_never_no_changes(kubevet, write, tmp_path, case):
 def test_usage_errors(kubevet, tmp_path):
     assert kubevet("diff", tmp_path)[0] == 2
     assert kubevet("diff", "-", "-")[0] == 2
-    code, _, err = kubevet("diff", "--live", os.path.join(PAIRS, "rollout-restart", "new.yaml"))
-    assert code == 2 and "--live" in err
+    code, _, err = kubevet("diff", "--live", os.path.join(PAIRS, "rollout-restart", "new.yaml"), "--kubeconfig", str(tmp_path / "none"))
+    assert code == 2 and f"cannot use {tmp_path / 'none'}" in err  # tests/apiserver/test_diff_live.py: a real cluster
     assert kubevet("diff", os.path.join(PAIRS, "rollout-restart", "old.yaml"), os.path.join(PAIRS, "rollout-restart", "new.yaml"), "-f", "yaml")[0] == 2
 
 

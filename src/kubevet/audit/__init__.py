@@ -58,8 +58,14 @@ def audit(cluster: Cluster, config=None, namespaces: list[str] | None = None, in
 
 def fetch_live(cluster: Cluster, objects: list[dict], default_namespace: str = "default") -> list[dict | None]:
     """The cluster's counterpart of each manifest in ``objects`` (same kind, namespace and
-    name), as a manifest (``as_manifest``); None where the cluster has none, or does not
-    serve the kind. For ``kubevet diff --live``: OLD is what the cluster holds for NEW."""
+    name), as a manifest (``as_manifest``, defaults kept where the manifest states the
+    field); None where the cluster has none, or does not serve the kind. For ``kubevet diff
+    --live``: OLD is what the cluster holds for NEW.
+
+    A Secret's values are blanked as in an audit, except that a key whose live value is
+    the one the manifest gives (under ``data``, or under ``stringData`` in plain text)
+    gets the manifest's value back: so an unchanged key compares equal, a changed one
+    differs, and no value the manifest does not already hold leaves the cluster."""
     out: list[dict | None] = []
     for obj in objects:
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -70,8 +76,33 @@ def fetch_live(cluster: Cluster, objects: list[dict], default_namespace: str = "
             continue
         namespace = (meta.get("namespace") or default_namespace) if resource.namespaced else None
         live = cluster.get(resource, str(name), namespace)
-        out.append(as_manifest(live) if live is not None else None)
+        if live is None:
+            out.append(None)
+            continue
+        manifest = as_manifest(live, like=obj)
+        if resource.group == "" and resource.kind == "Secret":
+            _same_secret_values(manifest, live, obj)
+        out.append(manifest)
     return out
+
+
+def _same_secret_values(manifest: dict, live: dict, wanted: dict) -> None:
+    """Give ``manifest`` (the blanked live Secret) the values of ``wanted`` (the manifest
+    diffed against it) where the live Secret holds the same ones."""
+    import base64
+
+    data = live.get("data") if isinstance(live.get("data"), dict) else {}
+    blanked = manifest.get("data") if isinstance(manifest.get("data"), dict) else {}
+    for key, value in (wanted.get("data") or {}).items() if isinstance(wanted.get("data"), dict) else ():
+        if key in data and isinstance(value, str) and "".join(value.split()) == data[key]:
+            blanked[key] = value
+    for key, value in (wanted.get("stringData") or {}).items() if isinstance(wanted.get("stringData"), dict) else ():
+        if key in data and isinstance(value, str) and base64.b64encode(value.encode()).decode() == data[key]:
+            # the server keeps stringData under data: give it back where the manifest has it
+            blanked.pop(key, None)
+            manifest.setdefault("stringData", {})[key] = value
+    if "data" in manifest and not blanked:
+        del manifest["data"]
 
 
 def _supported(version: str) -> str:

@@ -104,7 +104,7 @@ DEFAULTS: dict[tuple[str, str], dict] = {
     ("batch", "Job"): {"spec": _JOB_SPEC},
     ("batch", "CronJob"): {"spec": {
         "concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3,
-        "failedJobsHistoryLimit": 1, "jobTemplate": {"spec": _JOB_SPEC},
+        "failedJobsHistoryLimit": 1, "jobTemplate": {"metadata": {}, "spec": _JOB_SPEC},
     }},
     ("", "Service"): {"spec": {
         "type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster",
@@ -118,29 +118,36 @@ DEFAULTS: dict[tuple[str, str], dict] = {
     ("", "Namespace"): {"spec": {"finalizers": ["kubernetes"]}},
     ("networking.k8s.io", "NetworkPolicy"): {"spec": {
         "policyTypes": Computed(lambda spec: ["Ingress", "Egress"] if "egress" in spec else ["Ingress"]),
+        "ingress": Items({"ports": Items({"protocol": "TCP"})}),
+        "egress": Items({"ports": Items({"protocol": "TCP"})}),
     }},
+    ("scheduling.k8s.io", "PriorityClass"): {"preemptionPolicy": "PreemptLowerPriority"},
     ("autoscaling", "HorizontalPodAutoscaler"): {"spec": {"minReplicas": 1}},
 }
 _ABSENT = object()
 
 
-def as_manifest(live: dict) -> dict:
+def as_manifest(live: dict, like: dict | None = None) -> dict:
     """A copy of ``live`` without what the API server added; ``live`` is not changed.
 
     With kubectl's last-applied configuration in the annotations, a default is removed
     only where that configuration does not have the field (so an explicit
     ``concurrencyPolicy: Allow`` stays); without it, wherever the value is the default.
+    ``like``, a manifest the result is to be compared with (``kubevet diff --live``),
+    takes the place of the last-applied configuration: a default stays where ``like``
+    states the field, so ``periodSeconds: 10`` written out compares equal to the default.
     """
     obj = copy.deepcopy(live)
     obj.pop("status", None)
     meta = obj.get("metadata")
-    applied = None
+    applied = like if isinstance(like, dict) else None
     if isinstance(meta, dict):
         for key in _METADATA_NOISE:
             meta.pop(key, None)
         annotations = meta.get("annotations")
         if isinstance(annotations, dict):
-            applied = _parse(annotations.get("kubectl.kubernetes.io/last-applied-configuration"))
+            if like is None:
+                applied = _parse(annotations.get("kubectl.kubernetes.io/last-applied-configuration"))
             for key in _ANNOTATION_NOISE:
                 annotations.pop(key, None)
             if not annotations:

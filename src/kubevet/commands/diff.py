@@ -32,7 +32,9 @@ def add_diff_arguments(p: argparse.ArgumentParser) -> None:
                    help="the two sides: files, directories, charts, kustomizations, saved `helm get manifest` or "
                         "`kubectl get -o yaml` output, or - (one side); only NEW with --old-ref")
     p.add_argument("--old-ref", metavar="GIT_REF", help="read OLD from NEW's path(s) at this git revision (e.g. origin/main), without touching the work tree")
-    p.add_argument("--live", action="store_true", help="read OLD from the cluster (needs kubevet's cluster reader)")
+    p.add_argument("--live", action="store_true", help="OLD is what the cluster holds for NEW's objects (read through the kubeconfig, GET only)")
+    p.add_argument("--kubeconfig", metavar="FILE", help="with --live: kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--context", metavar="NAME", help="with --live: kubeconfig context (default: the current one)")
     p.add_argument("-f", "--format", action=_Outputs, dest="format", metavar="FORMAT",
                    help="text (default), json, markdown (a pull-request comment) or sarif; repeat for several reports")
     p.add_argument("-o", "--output", action=_Outputs, dest="output", metavar="FILE", help="write the preceding --format's report to FILE")

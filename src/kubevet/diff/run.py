@@ -32,6 +32,8 @@ def load_config(args: argparse.Namespace):
 
 def side_specs(args: argparse.Namespace, kube_version: str | None, exclude=()) -> tuple[SideSpec, SideSpec]:
     paths = list(args.paths)
+    if (args.kubeconfig or args.context) and not args.live:
+        raise UsageError("--kubeconfig and --context only go with --live (they say which cluster OLD is read from)")
     if args.old_ref or args.live:
         if args.old_ref and args.live:
             raise UsageError("--old-ref and --live both name OLD: give one")
@@ -88,12 +90,20 @@ def build(args: argparse.Namespace, command: str, stdin=None) -> tuple[DiffRepor
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
     old_spec, new_spec = side_specs(args, config.kube_version or None, config.exclude)
-    old = load_live(old_spec) if args.live else load(old_spec, stdin=stdin)
-    try:
+    if args.live:  # OLD is what the cluster holds for NEW's objects
         new = load(new_spec, stdin=stdin)
-    except BaseException:
-        old.close()
-        raise
+        try:
+            old = load_live(old_spec, new, args.kubeconfig, args.context)
+        except BaseException:
+            new.close()
+            raise
+    else:
+        old = load(old_spec, stdin=stdin)
+        try:
+            new = load(new_spec, stdin=stdin)
+        except BaseException:
+            old.close()
+            raise
     report = DiffReport(command, None, fail_on=config.fail_on, gate_existing=args.fail_on_existing)
     for side in (old, new):
         errors, notes = side_errors(side, args.allow_no_objects)

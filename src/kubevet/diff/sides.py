@@ -12,7 +12,7 @@ Objects are keyed by API group, kind, namespace and name. An apiVersion move wit
 without a namespace lands in the release namespace, as Helm and kubectl put it there.
 
 The live cluster as OLD (``kubevet diff --live``) is a third kind of side: ``load_live``
-is the hook for the cluster reader (``kubevet.live``), see its docstring.
+reads NEW's objects from it through ``kubevet.audit``, see its docstring.
 """
 
 from __future__ import annotations
@@ -226,18 +226,28 @@ def _git(args: list[str], cwd: str, what: str | None = None) -> bytes:
     return done.stdout
 
 
-def load_live(spec: SideSpec) -> Side:
-    """OLD from the cluster (``kubevet diff --live``): the hook for the cluster reader.
+def load_live(spec: SideSpec, new: Side, kubeconfig: str | None = None, context: str | None = None) -> Side:
+    """OLD from the cluster (``kubevet diff --live``): what it holds for NEW's objects.
 
-    The reader (``kubevet.live``, the issue-13 work) is to return the objects of the
-    cluster that NEW's objects name, as ``kubectl get -o yaml`` would; they become a side
-    like any other (managedFields and status are ignored by the diff). Until that module
-    exists, asking for it is a usage error.
+    Each object of ``new`` is looked up by kind, namespace (the release namespace when it
+    names none) and name through the kubeconfig (``kubevet.audit``, GET only) and turned
+    back into the manifest it came from (status, server bookkeeping and defaults removed,
+    Secret values compared, never copied: ``kubevet.audit.fetch_live``). Objects the
+    cluster lacks are absent from OLD, so NEW adds them; what the cluster holds beyond
+    NEW's objects is not part of the diff.
     """
-    try:
-        from kubevet import live  # type: ignore[attr-defined]
-    except ImportError:
-        raise UsageError("--live needs kubevet's cluster reader (kubevet.live), which this build does not have; "
-                         "save `kubectl get ... -o yaml` or `helm get manifest` output and diff that") from None
-    data = live.read_manifest(spec)  # pragma: no cover - lands with kubevet.live
-    return load(SideSpec(spec.label, ["-"], spec.helm), stdin=io.BytesIO(data))
+    import yaml
+
+    from kubevet.audit import Cluster, fetch_live
+
+    wanted = [new.objects[key].data for key in new.order]
+    with Cluster(kubeconfig, context) as cluster:
+        live = fetch_live(cluster, wanted, default_namespace=spec.helm.namespace)
+        server = cluster.server
+    items = [obj for obj in live if obj is not None]
+    text = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=False)
+    side = load(SideSpec(spec.label, ["-"], spec.helm, spec.exclude), stdin=io.BytesIO(text.encode()))
+    side.display = f"the cluster at {server}"
+    for source in side.sources:
+        source.display = f"live:{server}"
+    return side
