@@ -116,3 +116,23 @@ def test_a_state_refuses_what_is_not_one_object():
         state.add({"kind": "NoApiVersion"})
     with pytest.raises(ValueError):
         state.add({"apiVersion": "v1", "kind": "List", "items": [CONFIGMAP, ACCOUNT]})
+
+
+def test_what_a_state_keeps_for_its_checks_follows_its_changes():
+    # the state keeps its workloads by namespace (and more) between scans: adding and
+    # removing one must change the verdicts as a state built afresh would
+    bigger = copy.deepcopy(QUOTA)
+    bigger["spec"]["hard"]["requests.cpu"] = bigger["spec"]["hard"]["limits.cpu"] = "4"
+    batch = copy.deepcopy(APP)
+    batch["metadata"]["name"] = "batch"
+    batch["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "3"
+    batch["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "3"
+    state = api.ClusterState(CONFIG, [CONFIGMAP, ACCOUNT, bigger])
+    for _ in range(2):
+        assert _rules(api.scan_objects([APP], state=state)) == []
+        state.add(batch)
+        result = api.scan_objects([APP], state=state)
+        assert _rules(result) == ["quota-exceeded"]
+        fresh = api.scan_objects([APP], state=api.ClusterState(CONFIG, [CONFIGMAP, ACCOUNT, bigger, batch]))
+        assert [(f.identity, f.message) for f in result.findings] == [(f.identity, f.message) for f in fresh.findings]
+        assert state.remove(batch)

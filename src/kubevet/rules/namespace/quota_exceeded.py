@@ -139,10 +139,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     - Peers: none; Polaris and kube-linter judge objects one by one.
     """
     workloads = namespace_workloads(ctx)
+    judged = {namespace_of(obj) for obj, _ in ctx.judged_workloads()}
     for quota in ctx.objects("ResourceQuota"):
         ns = namespace_of(quota)
         here = workloads.get(ns, [])
-        if all(obj.unjudged for obj, _ in here):
+        if ns not in judged:
             continue  # nothing of the scan runs here (what _needs says first, before any parsing)
         hard = quota_hard(quota)
         needs = _needs(ctx, quota, hard, here)
@@ -186,19 +187,50 @@ def _needs(
     limitranges = list(ctx.objects("LimitRange", ns))
     needs = {key: [Decimal(0), Decimal(0)] for key in hard}
     own = False
+    # what one pod of a workload needs depends on the workload, the quota and the
+    # LimitRanges only: when all three are a prepared context's, it is kept with it
+    memo, kept = _prepared(ctx)
+    stable = memo is not None and id(quota) in kept and all(id(lr) in kept for lr in limitranges)
+    limits_key = tuple(id(lr) for lr in limitranges)
     for obj, template in workloads:
-        count = pod_count(ctx, obj)
+        count = pod_count(ctx, obj)  # autoscalers of the scan may change it: never kept
         if count is None or count.total == 0:
             continue
-        resources = pod_resources(template, limitranges)
-        selected = quota_selects(quota, template, resources)
+        key = ("quota-per-pod", id(quota), tuple(hard), limits_key, id(obj)) if stable and id(obj) in kept else None
+        per_pod = memo.get(key) if key is not None else None  # type: ignore[union-attr]
+        if per_pod is None:
+            per_pod = _per_pod(quota, template, limitranges, needs)
+            if key is not None:
+                memo[key] = per_pod  # type: ignore[index]
+        selected, amounts = per_pod
         if selected is None:
             return None
         if not selected:
             continue
         own = own or not obj.unjudged
-        for key, need in needs.items():
-            per_pod = Decimal(1) if key == "pods" else pod_amount(template, resources, *QUOTA_KEYS[key])
-            need[0] += per_pod * count.steady
-            need[1] += per_pod * count.surge
+        for name, need in needs.items():
+            need[0] += amounts[name] * count.steady
+            need[1] += amounts[name] * count.surge
     return needs if own else None
+
+
+def _per_pod(quota: K8sObject, template, limitranges: list, needs: dict) -> tuple[bool | None, dict]:
+    """Whether the quota counts the workload's pods, and what one pod needs per quota key."""
+    resources = pod_resources(template, limitranges)
+    selected = quota_selects(quota, template, resources)
+    if not selected:
+        return selected, {}
+    return selected, {
+        key: Decimal(1) if key == "pods" else pod_amount(template, resources, *QUOTA_KEYS[key]) for key in needs
+    }
+
+
+def _prepared(ctx: RuleContext) -> tuple[dict | None, frozenset[int]]:
+    """The memo of the scan's prepared context and the ids of its objects (None, () without one)."""
+    prepared = ctx.shared.get("prepared")
+    if prepared is None:
+        return None, frozenset()
+    kept = prepared.memo.get("object-ids")
+    if kept is None:
+        kept = prepared.memo["object-ids"] = frozenset(id(o) for o in prepared.objects)
+    return prepared.memo, kept

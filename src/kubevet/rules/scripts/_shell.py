@@ -367,13 +367,14 @@ def findings_of(ctx) -> list[tuple[Any, Script, Delete]]:
     from kubevet.rules._base import namespace_of
 
     out: list[tuple[Any, Script, Delete]] = []
-    maps = {(namespace_of(o), o.name): o for o in ctx.objects("ConfigMap")}
+    maps: dict | None = None  # (namespace, name) -> ConfigMap, read when a script is mounted
     seen: set[tuple] = set()
     # a context workload is reported on only through a ConfigMap of the scan that it runs:
     # in a namespace with none, nothing it does can be reported (and what it would mark
     # seen is a context ConfigMap, whose findings are dropped), so it is not looked at
     judged_maps = {namespace_of(o) for o in ctx.judged("ConfigMap")}
-    for obj, template in ctx.workload_objects():
+    workloads = ctx.workload_objects() if judged_maps else ctx.judged_workloads()
+    for obj, template in workloads:
         if obj.unjudged and namespace_of(obj) not in judged_maps:
             continue
         volumes = _configmap_volumes(template)
@@ -385,6 +386,8 @@ def findings_of(ctx) -> list[tuple[Any, Script, Delete]]:
             if not mounted:
                 continue
             ran = " ".join(executed_paths(c) + [s.text for s in inline_scripts(template, c)])
+            if maps is None:
+                maps = {(namespace_of(o), o.name): o for o in ctx.objects("ConfigMap")}
             for path, (cm_name, key) in mounted.items():
                 cm = maps.get((namespace_of(obj), cm_name))
                 if cm is None or path not in ran or (cm_name, key, namespace_of(obj)) in seen:
