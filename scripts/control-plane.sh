@@ -44,6 +44,13 @@ build_one() {  # build_one NAME PACKAGE
 case "${1:-build}" in
     build)
         mkdir -p "$bindir"
+        # one build at a time per cache directory (test runs and install-test-tools.sh may
+        # start together on one machine): the others wait, then find the binaries built
+        exec 9>"$bindir/.lock"
+        if ! flock -n 9; then
+            echo "control-plane: another build into $bindir is running; waiting for it" >&2
+            flock 9
+        fi
         build_one etcd go.etcd.io/etcd/server/v3
         build_one kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
         echo "$bindir"

@@ -58,3 +58,18 @@ def test_kubeconfig_works_for_kubectl_and_the_python_client(control_plane, kube,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["metadata"]["name"] == name
+
+
+def test_a_second_build_reuses_the_cached_binaries(control_plane):
+    """The binaries the fixture started are in the cache: building again changes nothing
+    and returns at once (no go build), printing the same directory."""
+    from apiserver.controlplane import SCRIPT, binaries
+
+    bindir = binaries(build=False)
+    before = {name: (bindir / name).stat().st_mtime_ns for name in ("etcd", "kube-apiserver")}
+    done = subprocess.run([str(SCRIPT), "build"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(bindir)
+    assert "building" not in done.stderr
+    assert {name: (bindir / name).stat().st_mtime_ns for name in before} == before
+    assert subprocess.run([str(SCRIPT), "check"]).returncode == 0
