@@ -116,6 +116,19 @@ def webhook(control_plane, tmp_path_factory):
         log.close()
 
 
+def admissions(webhook, namespace: str) -> list[dict]:
+    """The webhook's log lines (JSON, one per request) about ``namespace``."""
+    lines = []
+    for text in webhook["log"].read_text(errors="replace").splitlines():
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue
+        if line.get("msg") == "admission" and line.get("namespace") == namespace:
+            lines.append(line)
+    return lines
+
+
 @pytest.fixture
 def judged(webhook, new_namespace):
     """A fresh namespace that the webhook judges (its name matches the deletion guard's wh-*;
@@ -142,7 +155,7 @@ def test_a_warning_only_object_is_admitted_with_its_warnings_shown(control_plane
     kubectl(control_plane, "-n", judged, "get", "deployment", "catalog-ok")
 
 
-def test_server_side_dry_run_is_judged_without_side_effects(control_plane, judged):
+def test_server_side_dry_run_is_judged_without_side_effects(control_plane, judged, webhook):
     broken = example("broken", "Deployment", judged)
     refused = kubectl(control_plane, "apply", "--dry-run=server", "-f", "-", stdin=broken, check=False)
     assert refused.returncode != 0 and DENIED in refused.stderr
@@ -151,6 +164,9 @@ def test_server_side_dry_run_is_judged_without_side_effects(control_plane, judge
     for name in (broken["metadata"]["name"], "catalog-ok"):
         gone = kubectl(control_plane, "-n", judged, "get", "deployment", name, check=False)
         assert gone.returncode != 0 and "NotFound" in gone.stderr
+    # the API server said dryRun: logged as such, so metrics do not count it as enforced
+    lines = [(line["name"], line["verdict"], line["dryRun"]) for line in admissions(webhook, judged) if line["kind"] == "Deployment"]
+    assert lines == [(broken["metadata"]["name"], "denied", True), ("catalog-ok", "warned", True)]
 
 
 def test_update_denies_new_errors_and_keeps_old_ones_as_warnings(control_plane, new_namespace, webhook):
@@ -179,7 +195,7 @@ def test_update_denies_new_errors_and_keeps_old_ones_as_warnings(control_plane, 
     assert live["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "512Mi"
 
 
-def test_deletion_guard_refuses_until_the_object_is_annotated(control_plane, judged):
+def test_deletion_guard_refuses_until_the_object_is_annotated(control_plane, judged, webhook):
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-credentials", "namespace": judged},
               "stringData": {"password": "not-a-real-one"}}
     kubectl(control_plane, "apply", "-f", "-", stdin=secret)
@@ -191,6 +207,11 @@ def test_deletion_guard_refuses_until_the_object_is_annotated(control_plane, jud
     kubectl(control_plane, "-n", judged, "delete", "secret", "db-credentials")
     gone = kubectl(control_plane, "-n", judged, "get", "secret", "db-credentials", check=False)
     assert gone.returncode != 0 and "NotFound" in gone.stderr
+    # both deletes logged with the user the API server authenticated (the admin's certificate)
+    deletes = [line for line in admissions(webhook, judged) if line["operation"] == "DELETE"]
+    assert [(line["user"], line["verdict"], line["audit"].get("allowedBy")) for line in deletes] == [
+        ("kubevet-admin", "denied", None), ("kubevet-admin", "allowed", "annotation kubevet.io/allow-delete")]
+    assert all("system:masters" in line["audit"]["groups"] for line in deletes)
 
 
 def test_failure_policy_with_the_webhook_down(control_plane, new_namespace, webhook):
