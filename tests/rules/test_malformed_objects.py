@@ -68,3 +68,20 @@ def test_no_rule_crashes_on_mutated_objects(seed):
     for i in range(40):
         result = engine.scan([Source(None, f"seed{seed}-{i}", _mutated(rng))])
         assert result.crashes == [], result.crashes
+
+
+@pytest.mark.parametrize(
+    "volumes",
+    [
+        "  containers: [{name: c, image: 'x:1', command: [sh, /s/run.sh], volumeMounts: [{name: [], mountPath: /s}]}]\n",
+        "  containers: [{name: c, image: 'x:1', command: [sh, /s/run.sh], volumeMounts: [{name: s, mountPath: /s}]}]\n"
+        "  volumes: [{name: s, configMap: {name: c, items: 5}}, {name: t, projected: {sources: 5}},\n"
+        "            {name: u, projected: {sources: [{configMap: {name: c, items: {a: b}}}]}}]\n",
+    ],
+)
+def test_the_script_rules_survive_wrongly_typed_mounts(volumes):
+    """Found by tests/fuzz: a mount named by a list, and items or sources that are no list,
+    crashed the three SHL rules (unhashable, not iterable)."""
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n" + volumes
+    result = Engine(Config(select=["SHL"])).scan([Source(None, "t", text.encode())])
+    assert result.crashes == [] and result.objects == 1

@@ -410,21 +410,26 @@ def _configmap_volumes(template: PodTemplate) -> dict[str, tuple[str, dict[str, 
     for v in volumes if isinstance(volumes, list) else []:
         cm = v.get("configMap") if isinstance(v, dict) else None
         if isinstance(cm, dict) and isinstance(cm.get("name"), str) and isinstance(v.get("name"), str):
-            items = {i["key"]: i.get("path", i["key"]) for i in cm.get("items") or []
+            items = {i["key"]: i.get("path", i["key"]) for i in _list(cm.get("items"))
                      if isinstance(i, dict) and isinstance(i.get("key"), str)}
             out[v["name"]] = (cm["name"], items)
     projected = {}
     for v in volumes if isinstance(volumes, list) else []:
         proj = v.get("projected") if isinstance(v, dict) else None
         if isinstance(proj, dict) and isinstance(v.get("name"), str):
-            for src in proj.get("sources") or []:
+            for src in _list(proj.get("sources")):
                 cm = src.get("configMap") if isinstance(src, dict) else None
                 if isinstance(cm, dict) and isinstance(cm.get("name"), str):
                     projected[v["name"]] = (cm["name"], {i["key"]: i.get("path", i["key"])
-                                                         for i in cm.get("items") or []
+                                                         for i in _list(cm.get("items"))
                                                          if isinstance(i, dict) and isinstance(i.get("key"), str)})
     out.update({k: v for k, v in projected.items() if k not in out})
     return out
+
+
+def _list(value) -> list:
+    """A list field as a list; any other type (a wrongly typed field) as none."""
+    return value if isinstance(value, list) else []
 
 
 def _mounted_scripts(c: Container, volumes: dict) -> dict[str, tuple[str, str]]:
@@ -435,7 +440,8 @@ def _mounted_scripts(c: Container, volumes: dict) -> dict[str, tuple[str, str]]:
     out = {}
     mounts = c.get("volumeMounts")
     for m in mounts if isinstance(mounts, list) else []:
-        if not isinstance(m, dict) or m.get("name") not in volumes or not isinstance(m.get("mountPath"), str):
+        if not isinstance(m, dict) or not isinstance(m.get("name"), str) or m["name"] not in volumes \
+                or not isinstance(m.get("mountPath"), str):
             continue
         cm_name, items = volumes[m["name"]]
         base = m["mountPath"].rstrip("/")
