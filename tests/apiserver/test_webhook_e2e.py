@@ -66,8 +66,12 @@ def webhook_configuration(name: str, url: str, ca_pem: bytes, labels: dict, fail
         "webhooks": [{
             "name": "validate.kubevet.io",
             "clientConfig": {"url": url, "caBundle": base64.b64encode(ca_pem).decode()},
+            # every namespaced kind, and Namespaces themselves (as the shipped configuration);
+            # for a Namespace the namespaceSelector matches its own labels
             "rules": [{"operations": ["CREATE", "UPDATE", "DELETE"], "apiGroups": ["*"], "apiVersions": ["*"],
-                       "resources": ["*"], "scope": "Namespaced"}],
+                       "resources": ["*"], "scope": "Namespaced"},
+                      {"operations": ["CREATE", "UPDATE"], "apiGroups": [""], "apiVersions": ["v1"],
+                       "resources": ["namespaces"], "scope": "Cluster"}],
             "namespaceSelector": {"matchLabels": labels},
             "failurePolicy": failure_policy,
             "sideEffects": "None",  # so that dry runs are sent too
@@ -116,15 +120,15 @@ def webhook(control_plane, tmp_path_factory):
         log.close()
 
 
-def admissions(webhook, namespace: str) -> list[dict]:
-    """The webhook's log lines (JSON, one per request) about ``namespace``."""
+def admissions(webhook, namespace: str | None) -> list[dict]:
+    """The webhook's log lines (JSON, one per request) about ``namespace`` (None: all)."""
     lines = []
     for text in webhook["log"].read_text(errors="replace").splitlines():
         try:
             line = json.loads(text)
         except ValueError:
             continue
-        if line.get("msg") == "admission" and line.get("namespace") == namespace:
+        if line.get("msg") == "admission" and namespace in (None, line.get("namespace")):
             lines.append(line)
     return lines
 
@@ -134,6 +138,19 @@ def judged(webhook, new_namespace):
     """A fresh namespace that the webhook judges (its name matches the deletion guard's wh-*;
     the API server looks a namespace it has not cached yet up, so its labels count at once)."""
     return new_namespace("wh", labels=SELECT)
+
+
+def test_a_new_namespace_is_created_with_what_it_lacks_yet_as_warnings(control_plane, webhook):
+    """kubectl create of a judged Namespace: its quota, LimitRange and default-deny policy
+    can only come after it, so those findings are warnings kubectl prints, not a denial."""
+    name = "wh-new-namespace"
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": SELECT}}
+    done = kubectl(control_plane, "apply", "-f", "-", stdin=ns)
+    assert f"namespace/{name} created" in done.stdout
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("Warning: ")]
+    assert any(w.startswith(f"Warning: NSG001 namespace-quota-missing: metadata.name: namespace '{name}' ") for w in warnings), done.stderr
+    assert all(w.endswith("(not denied: a new namespace cannot hold it yet; create it next)") for w in warnings), done.stderr
+    assert [line["verdict"] for line in admissions(webhook, None) if line["kind"] == "Namespace" and line["name"] == name] == ["warned"]
 
 
 def test_the_incident_deployment_is_refused_with_kubevets_message(control_plane, judged):

@@ -319,3 +319,70 @@ def test_many_warnings_are_kept_within_the_api_servers_limits(server):
     shown = len(warnings) - 1
     assert warnings[-1] == f"kubevet: {60 - shown} more warnings not shown (kubevet scan lists them all)"
     assert warnings[0].startswith("RES004 cpu-limit-missing: spec.template.spec.containers[name=sidecar-with-a-rather-long-name-number-000]")
+
+
+def test_default_mode_from_config_and_the_admitted_namespaces_own_label(start):
+    """serve.mode sets the mode of namespaces nothing else names; a Namespace being admitted
+    is judged in the mode its own label gives (the context does not know it yet)."""
+    config = CONFIG.replace("serve:\n", "serve:\n  mode: warn\n").replace("select: [", "select: [label-value-invalid, ")
+    server = start(["--config", "c.yaml"], files={"c.yaml": config})
+    review = admission_review("CREATE", deployment(namespace="anywhere", privileged=True))
+    assert server.review(review) == response(review["request"]["uid"], warnings=[PRIV])
+    namespace = {"apiVersion": "v1", "kind": "Namespace",
+                 "metadata": {"name": "fresh", "labels": {"kubevet.io/mode": "enforce", "team": "-bad-"}}}
+    review = admission_review("CREATE", namespace)
+    out = server.review(review)["response"]
+    assert out["allowed"] is False, out
+    assert out["status"]["message"].startswith("kubevet denied Namespace fresh: HYG003 label-value-invalid at metadata.labels.team: ")
+    namespace["metadata"]["labels"]["kubevet.io/mode"] = "off"
+    review = admission_review("CREATE", namespace)
+    assert server.review(review) == response(review["request"]["uid"])
+    assert [line["mode"] for line in server.log_lines()] == ["warn", "enforce", "off"]
+
+
+def test_a_new_namespace_is_admitted_with_what_it_cannot_hold_yet_as_warnings(start):
+    """Creating a Namespace cannot satisfy the rules about what is in it (its quota,
+    LimitRange and default-deny policy come after it): warnings, not a denial, even in
+    enforce mode; its own mistakes still deny. Once it exists, an UPDATE finds them
+    already there."""
+    server = start(["--no-config"])
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}
+    review = admission_review("CREATE", namespace)
+    later = " (not denied: a new namespace cannot hold it yet; create it next)"
+    out = server.review(review)
+    assert out["response"]["allowed"] is True, out
+    assert sorted(w.split(":")[0] for w in out["response"]["warnings"]) == [
+        "NET001 namespace-default-deny-missing", "NET001 namespace-default-deny-missing",
+        "NSG001 namespace-quota-missing", "NSG002 namespace-limitrange-missing"]
+    assert all(w.endswith(later) for w in out["response"]["warnings"])
+    assert out["response"]["warnings"][0].startswith("NET001 namespace-default-deny-missing: metadata.name: namespace 'demo' ")
+    labelled = {**namespace, "metadata": {"name": "demo", "labels": {"team": "shop"}}}
+    out = server.review(admission_review("UPDATE", labelled, namespace))["response"]
+    assert out["allowed"] is True and all(w.endswith("(already there before this change)") for w in out["warnings"])
+    # a Namespace's own mistake is not about what it holds
+    bad = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo2", "labels": {"team": "-bad-"}}}
+    assert server.review(admission_review("CREATE", bad))["response"]["allowed"] is False
+
+
+def test_the_fixed_namespace_is_admitted_whole_with_its_manifests_as_context(start):
+    """With the application's manifests in --context too, each object admitted stands in for
+    its copy there: examples/fixed, sent object by object as kubectl apply sends it, is
+    admitted whole (a quota is not counted against twice); a change that breaks the quota
+    is still denied."""
+    import yaml
+    from conftest import ROOT
+
+    text = (ROOT / "examples" / "fixed" / "shop.yaml").read_text()
+    server = start(["--no-config", "--context", "context"], files={"context/shop.yaml": text})
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    for obj in docs:
+        out = server.review(admission_review("CREATE", obj))["response"]
+        assert out["allowed"] is True, (obj["kind"], obj["metadata"]["name"], out)
+    catalog = next(d for d in docs if d["kind"] == "Deployment")
+    bigger = copy.deepcopy(catalog)
+    bigger["spec"]["replicas"] = 12
+    out = server.review(admission_review("UPDATE", bigger, catalog))["response"]
+    assert out["allowed"] is False
+    assert out["status"]["message"].startswith("kubevet denied Deployment shop/catalog: NSG003 quota-exceeded at ")
+    # the context is as it was: the same object admitted again is judged the same
+    assert server.review(admission_review("CREATE", catalog))["response"]["allowed"] is True

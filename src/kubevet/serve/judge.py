@@ -50,12 +50,31 @@ class Judge:
         """Whether any selected rule judges objects of this kind (a fast allow otherwise)."""
         return self.every_kind or kind in self.kinds
 
-    def judge(self, obj: dict, state: api.ClusterState) -> Judgement:
+    def judge(self, obj: dict, state: api.ClusterState | None) -> Judgement:
+        """The findings of ``obj`` judged in ``state``. When the state holds an object of the
+        same identity (the context has the application's manifests too), the admitted one
+        stands in for it, as it will in the cluster: the rules that add up a namespace
+        (quota-exceeded ...) must not count it twice. The state is put back as it was."""
+        held = state.get(obj) if state is not None and _identified(obj) else None
+        if held is None:
+            return self._judge(obj, state)
+        state.remove(obj)
+        try:
+            return self._judge(obj, state)
+        finally:
+            state.replace(api.Placed(held, "<context>"))
+
+    def _judge(self, obj: dict, state: api.ClusterState | None) -> Judgement:
         result = api.scan_objects([obj], state=state, name=SOURCE_NAME)
         active = [f for f in result.findings if not f.suppressed and f.severity >= api.Severity.WARNING]
         active.sort(key=lambda f: (-f.severity, f.code, f.named_path or ""))
         crashes = [f"rule {c.rule} ({c.code}) raised {c.error_type}: {c.error}" for c in result.crashes]
         return Judgement(active, crashes)
+
+
+def _identified(obj: dict) -> bool:
+    meta = obj.get("metadata")
+    return isinstance(meta, dict) and isinstance(meta.get("name"), str) and bool(meta.get("name"))
 
 
 def identity(f: api.Finding) -> tuple:

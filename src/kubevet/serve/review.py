@@ -13,6 +13,8 @@ what the log line and the metrics say about it. Shapes follow the Kubernetes API
 - An object made by a controller (an ownerReference with ``controller: true``: the Pods of
   a ReplicaSet) gets warnings only: its owner was judged when it was admitted.
 - Modes per namespace: ``enforce``, ``warn`` (everything becomes a warning), ``off``.
+- A Namespace being created gets the findings of cross-object rules (no quota, no
+  LimitRange, no default-deny policy in it) as warnings: it cannot hold them yet.
 - Sub-resources (status, scale ...) and kinds no rule judges are allowed at once.
 - DELETE goes through the deletion guard; CONNECT is allowed.
 - ``request.dryRun`` is judged the same and flagged, so it is not counted as enforcement.
@@ -147,6 +149,9 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
     # a Pod of a ReplicaSet, a ReplicaSet of a Deployment: judged through its owner, whose
     # own admission decided; denying it here would only stall a rollout already admitted
     owned = _controlled(obj)
+    # a Namespace being created cannot hold its quota, LimitRange or NetworkPolicies yet:
+    # what the cross-object rules miss in it is for the next requests to add (or --context)
+    new_namespace = v.kind == "Namespace" and v.operation == "CREATE"
     fail_on = max(judge.config.fail_on, Severity.WARNING)
     denials: list[Finding] = []
     warnings: list[str] = []
@@ -156,10 +161,15 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
         if existing:
             entry["existing"] = True
         v.findings.append(entry)
-        if v.mode == "enforce" and f.severity >= fail_on and not existing and not owned:
+        not_yet = new_namespace and _cross_object(f)
+        if v.mode == "enforce" and f.severity >= fail_on and not existing and not owned and not not_yet:
             denials.append(f)
         else:
-            note = " (already there before this change)" if existing and f.severity >= fail_on else ""
+            note = ""
+            if existing and f.severity >= fail_on:
+                note = " (already there before this change)"
+            elif not_yet and f.severity >= fail_on:
+                note = " (not denied: a new namespace cannot hold it yet; create it next)"
             warnings.append(f"{f.code} {f.rule}: {_where(f)}: {f.message}{note}")
     for crash in found.crashes:
         policy = "allowed (fail-open)" if settings.on_rule_error == "allow" else "denied (fail-closed)"
@@ -208,6 +218,15 @@ def _controlled(obj: dict) -> bool:
     meta = obj.get("metadata")
     refs = meta.get("ownerReferences") if isinstance(meta, dict) else None
     return isinstance(refs, list) and any(isinstance(r, dict) and r.get("controller") is True for r in refs)
+
+
+def _cross_object(f: Finding) -> bool:
+    """Whether the finding's rule judges an object by what is around it (scope cluster),
+    other than the schema's (which judge the object itself, with the CRDs of the context)."""
+    from kubevet.rules import lookup
+
+    rule = lookup(f.rule)
+    return rule.scope == "cluster" and rule.category != "schema"
 
 
 def _where(f: Finding) -> str:
