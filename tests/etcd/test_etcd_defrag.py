@@ -146,6 +146,63 @@ def test_not_on_a_terminal_needs_yes(cluster):
     assert sizes(cluster) == before
 
 
+def _on_a_terminal(args: list[str], answer: str) -> tuple[int, str, str]:
+    """``kubevet etcd`` with its stdin and stderr on a pseudo-terminal (as an operator runs
+    it), ``answer`` typed once the question shows; (exit code, stdout, the terminal's text)."""
+    import pty
+    import subprocess
+    import sys
+
+    from etcd_run import clean_env
+
+    import select
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "kubevet", "etcd", *args], stdin=slave, stderr=slave,
+                            stdout=subprocess.PIPE, text=True, env=clean_env())
+    os.close(slave)
+    seen = b""
+
+    def read(timeout: float) -> bytes:
+        if not select.select([master], [], [], timeout)[0]:
+            return b""
+        try:
+            return os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            return b""
+
+    try:
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in seen:
+            assert time.monotonic() < deadline and proc.poll() is None, seen.decode(errors="replace")
+            seen += read(1)
+        os.write(master, answer.encode() + b"\n")
+        out, _ = proc.communicate(timeout=90)
+        while chunk := read(0.2):
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # the process we started, by its PID
+            proc.communicate()
+        os.close(master)
+    return proc.returncode, out, seen.decode(errors="replace")
+
+
+def test_on_a_terminal_it_asks_first_and_no_means_nothing_done(cluster):
+    cluster.fragment(4)
+    before = sizes(cluster)
+    code, out, tty = _on_a_terminal(["defrag", "--endpoints", cluster.endpoints(), "--pause", "0", *LOW], "n")
+    assert "plan: 3 of 3 members" in tty and "defragment 3 members in this order? [y/N]" in tty
+    assert tty.index("[follower]") < tty.index("[leader]") < tty.index("[y/N]")  # the plan before the question
+    assert code == 1 and "declined" in out and sizes(cluster) == before
+    assert "[y/N]" not in out  # asked on the terminal, not into the report
+    code, out, tty = _on_a_terminal(["defrag", "--endpoints", cluster.endpoints(), "--pause", "0", "--format", "json",
+                                     *LOW], "y")
+    assert code == 0 and json.loads(out)["outcome"] == "done", (out, tty)  # a redirected report stays JSON
+    after = sizes(cluster)
+    assert all(after[e] < before[e] for e in before)
+
+
 def test_only_the_given_endpoints_without_cluster(cluster):
     cluster.fragment(4)
     follower = cluster.followers()[0]

@@ -145,7 +145,10 @@ def _defrag(args) -> int:
             return True
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             raise UsageError("not on a terminal: pass --yes to defragment without confirmation (or --dry-run)")
-        answer = input(f"defragment {len(plan)} member{'s' if len(plan) != 1 else ''} in this order? [y/N] ")
+        # asked on stderr, the terminal (input() would write it to stdout, into a redirected report)
+        sys.stderr.write(f"defragment {len(plan)} member{'s' if len(plan) != 1 else ''} in this order? [y/N] ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()  # "" at end of input: no
         return answer.strip().lower() in ("y", "yes")
 
     result = Run(settings, th, opts, progress, confirm).execute()
