@@ -150,12 +150,11 @@ def _on_a_terminal(args: list[str], answer: str) -> tuple[int, str, str]:
     """``kubevet etcd`` with its stdin and stderr on a pseudo-terminal (as an operator runs
     it), ``answer`` typed once the question shows; (exit code, stdout, the terminal's text)."""
     import pty
+    import select
     import subprocess
     import sys
 
     from etcd_run import clean_env
-
-    import select
 
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "kubevet", "etcd", *args], stdin=slave, stderr=slave,
