@@ -306,6 +306,23 @@ def test_bad_flags_are_usage_errors(flags, message):
     assert r.code == 2 and message in r.err, r
 
 
+@pytest.mark.parametrize("env, message", [
+    ({"ETCDCTL_DIAL_TIMEOUT": "soon"}, "ETCDCTL_DIAL_TIMEOUT: 'soon' is not a duration"),
+    ({"ETCDCTL_COMMAND_TIMEOUT": "-"}, "ETCDCTL_COMMAND_TIMEOUT: '-' is not a duration"),
+    ({"ETCDCTL_ENDPOINTS": "ftp://x"}, "ETCDCTL_ENDPOINTS: 'ftp://x' is not an http(s) URL"),
+    ({"ETCDCTL_CACERT": "/nonexistent/ca.crt"}, "ETCDCTL_CACERT: /nonexistent/ca.crt: no such file"),
+    ({"ETCDCTL_INSECURE_SKIP_TLS_VERIFY": "maybe"}, "ETCDCTL_INSECURE_SKIP_TLS_VERIFY: 'maybe' is not true or false"),
+])
+def test_a_bad_etcdctl_variable_is_named_as_such(env, message):
+    r = kubevet("status", env=env)
+    assert r.code == 2 and message in r.err, r
+    # the same setting given as a flag is named as the flag
+    flag = "--" + next(iter(env)).removeprefix("ETCDCTL_").lower().replace("_", "-")
+    if flag != "--insecure-skip-tls-verify":
+        r = kubevet("status", flag, env[next(iter(env))])
+        assert r.code == 2 and f"{flag}: " in r.err, r
+
+
 class OnlyV3beta(http.server.BaseHTTPRequestHandler):
     """etcd 3.3's layout in front of a real member: /v3beta/... forwarded to it, /v3/... 404."""
 

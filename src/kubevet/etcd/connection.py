@@ -73,6 +73,12 @@ def _flag_or_env(args, name: str, environ) -> object:
     return value
 
 
+def _named(args, name: str) -> str:
+    """How an error names a setting: the flag when it was given, else its ETCDCTL_ variable."""
+    value = getattr(args, name, None)
+    return "--" + name.replace("_", "-") if value is not None and value is not False else ENV[name]
+
+
 def _truthy(value: object, what: str) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
@@ -84,28 +90,31 @@ def _truthy(value: object, what: str) -> bool:
     raise UsageError(f"{what}: {value!r} is not true or false")
 
 
-def normalize_endpoint(raw: str, secure: bool) -> str:
+def normalize_endpoint(raw: str, secure: bool, what: str = "--endpoints") -> str:
     """``host:port`` gets a scheme (https when TLS files are given, as etcdctl does)."""
     text = raw.strip().rstrip("/")
     if "://" not in text:
         text = ("https://" if secure else "http://") + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--endpoints: {raw!r} is not an http(s) URL or host:port")
+        raise UsageError(f"{what}: {raw!r} is not an http(s) URL or host:port")
     try:
         parts.port
     except ValueError:
-        raise UsageError(f"--endpoints: {raw!r} has a bad port") from None
+        raise UsageError(f"{what}: {raw!r} has a bad port") from None
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def build_ssl_context(cacert: str | None, cert: str | None, key: str | None, insecure: bool) -> ssl.SSLContext:
-    """The client's TLS: the given CA (else the system's), the client certificate if any."""
-    for flag, path in (("--cacert", cacert), ("--cert", cert), ("--key", key)):
+def build_ssl_context(cacert: str | None, cert: str | None, key: str | None, insecure: bool,
+                      names: dict[str, str] | None = None) -> ssl.SSLContext:
+    """The client's TLS: the given CA (else the system's), the client certificate if any.
+    ``names`` says how errors name each file (the flag, or the ETCDCTL_ variable it came from)."""
+    names = {"cacert": "--cacert", "cert": "--cert", "key": "--key", **(names or {})}
+    for name, path in (("cacert", cacert), ("cert", cert), ("key", key)):
         if path is not None and not Path(path).is_file():
-            raise UsageError(f"{flag}: {path}: no such file")
+            raise UsageError(f"{names[name]}: {path}: no such file")
     if (cert is None) != (key is None):
-        raise UsageError("--cert and --key go together: give both or neither")
+        raise UsageError(f"{names['cert']} and {names['key']} go together: give both or neither")
     ctx = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
     if insecure:
         ctx.check_hostname = False
@@ -114,7 +123,7 @@ def build_ssl_context(cacert: str | None, cert: str | None, key: str | None, ins
         try:
             ctx.load_cert_chain(cert, key)
         except (ssl.SSLError, OSError) as exc:
-            raise UsageError(f"--cert/--key: cannot load {cert} with {key}: {exc}") from None
+            raise UsageError(f"{names['cert']}/{names['key']}: cannot load {cert} with {key}: {exc}") from None
     return ctx
 
 
@@ -125,15 +134,18 @@ def settings_from_args(args, environ=None) -> Settings:
         cacert = _flag_or_env(args, "cacert", environ)
         cert = _flag_or_env(args, "cert", environ)
         key = _flag_or_env(args, "key", environ)
-        insecure = _truthy(_flag_or_env(args, "insecure_skip_tls_verify", environ), "--insecure-skip-tls-verify")
-        ctx = build_ssl_context(cacert, cert, key, insecure)
+        insecure = _truthy(_flag_or_env(args, "insecure_skip_tls_verify", environ),
+                           _named(args, "insecure_skip_tls_verify"))
+        names = {n: _named(args, n) for n in ("cacert", "cert", "key")}
+        ctx = build_ssl_context(cacert, cert, key, insecure, names)
     except ssl.SSLError as exc:
-        raise UsageError(f"--cacert: {exc}") from None
+        raise UsageError(f"{_named(args, 'cacert')}: {exc}") from None
     raw = _flag_or_env(args, "endpoints", environ) or DEFAULT_ENDPOINT
     secure = bool(cacert or cert)
-    endpoints = tuple(dict.fromkeys(normalize_endpoint(e, secure) for e in str(raw).split(",") if e.strip()))
+    where = _named(args, "endpoints")
+    endpoints = tuple(dict.fromkeys(normalize_endpoint(e, secure, where) for e in str(raw).split(",") if e.strip()))
     if not endpoints:
-        raise UsageError("--endpoints: no endpoint given")
+        raise UsageError(f"{where}: no endpoint given")
     dial = _flag_or_env(args, "dial_timeout", environ)
     command = _flag_or_env(args, "command_timeout", environ)
     defrag = getattr(args, "defrag_timeout", None)
@@ -143,8 +155,8 @@ def settings_from_args(args, environ=None) -> Settings:
         cert=cert,
         key=key,
         insecure_skip_tls_verify=insecure,
-        dial_timeout=parse_duration(dial, "--dial-timeout") if dial else 2.0,
-        command_timeout=parse_duration(command, "--command-timeout") if command else 5.0,
+        dial_timeout=parse_duration(dial, _named(args, "dial_timeout")) if dial else 2.0,
+        command_timeout=parse_duration(command, _named(args, "command_timeout")) if command else 5.0,
         defrag_timeout=parse_duration(defrag, "--defrag-timeout") if defrag else 300.0,
         cluster=bool(getattr(args, "cluster", False)),
         ssl_context=ctx,
