@@ -32,6 +32,18 @@ from pathlib import Path
 ETCD = shutil.which("etcd") or "/usr/bin/etcd"
 
 
+def _die_with_parent() -> None:
+    """In the member's process before exec: the kernel kills it when the process that started
+    it dies (PR_SET_PDEATHSIG), so a test run that is itself killed (a CI timeout, SIGKILL)
+    leaves no etcd behind; stop() remains the normal way out."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
 def free_ports(n: int) -> list[int]:
     socks, ports = [], []
     for _ in range(n):
@@ -169,7 +181,8 @@ class Cluster:
             args += ["--cert-file", str(self.pki.server_cert), "--key-file", str(self.pki.server_key),
                      "--trusted-ca-file", str(self.pki.ca), "--client-cert-auth"]
         log = open(n.log, "ab")
-        n.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        n.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                                  preexec_fn=_die_with_parent)
         log.close()
 
     # -- talking to members (plain urllib: the tests must not depend on the code under test) --
