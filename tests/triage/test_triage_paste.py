@@ -1,4 +1,4 @@
-"""A paste reads as the original: every events table (namespaced, -o wide, -A, and -A -o wide
+"""A paste reads as the original, and JSON as YAML: every events table (namespaced, -o wide, -A, -A -o wide
 built here) with its columns collapsed to single spaces, and every describe output with
 its indentation lost (and collapsed too), gives exactly the signals of the original: same
 line, reason, object, count, message, times, node and fields."""
@@ -70,3 +70,26 @@ def test_a_describe_without_its_indentation_reads_as_the_original(name, paste):
     original = read(DESCRIBES[name])
     assert original[1] and original[2] == []
     assert read(paste(DESCRIBES[name])) == original
+
+
+def _same_but_lines(text: str):
+    parts = detect.parse(text, "in.txt", AT)
+    return sorted((s.source, s.reason, s.obj and (s.obj.kind, s.obj.namespace, s.obj.name), s.count, s.message,
+                   s.first, s.last, s.host, s.component,
+                   str(sorted((k, str(v)) for k, v in s.fields.items() if not k.endswith("_line"))))
+                  for p in parts for s in p.signals), [u.loc.line for p in parts for u in p.unparsed]
+
+
+@pytest.mark.parametrize("name", ["pods.json", "nodes.yaml", "events-v1.json", "events-events.k8s.io.yaml"])
+def test_json_and_yaml_of_the_same_output_read_alike(name):
+    """`-o json` and `-o yaml` of the same objects give the same signals (but their lines)."""
+    import json
+
+    import yaml
+
+    text = (DATA / name).read_text()
+    data = yaml.safe_load(text)
+    other = yaml.safe_dump(data) if name.endswith(".json") else json.dumps(data, indent=4)
+    signals, unparsed = _same_but_lines(text)
+    assert signals and unparsed == []
+    assert _same_but_lines(other) == (signals, [])
