@@ -127,6 +127,7 @@ class Server:
     def __init__(self, kube) -> None:
         self.api = getattr(kube, "client", kube)  # a DynamicClient's ApiClient, or one
         self._listings: dict[str, dict | None] = {}
+        self.deleting: set[str] = set()  # CRDs delete_crds asked to delete, maybe not gone yet
 
     def request(self, method: str, path: str, body=None, query=None) -> tuple[int, dict]:
         request = self.api.param_serialize(
@@ -237,6 +238,8 @@ def judge_online(server: Server, cases: list[Case]) -> None:
     crds = [c for c in cases if c.data.get("kind") == "CustomResourceDefinition"]
     _each(crds, lambda case: server.create(case.data))
     served = _custom_kinds(cases)
+    wait_deleted(server, {c.data["metadata"]["name"] for c in crds if isinstance(c.data.get("metadata"), dict)
+                          and isinstance(c.data["metadata"].get("name"), str)})
     created = []
     for case in crds:  # in the files' order: the first of two CRDs with one name wins
         # created for real only when some object of the set is one of its custom resources:
@@ -318,15 +321,32 @@ def _plain(path: str) -> str:
     return path.removeprefix(".")
 
 
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
 def delete_crds(server: Server, cases: list[Case]) -> None:
-    """Remove the CRDs ``judge_online`` created, so that the next set starts clean."""
+    """Delete the CRDs ``judge_online`` created, so that the next set starts clean.
+
+    The API server finishes a CRD's deletion itself (its finalizer removes the custom
+    resources, then the CRD: three more writes, each validating the whole schema, several
+    seconds of its CPU for the corpus's). Nothing waits for that here: ``judge_online``
+    waits only for a CRD of a name it is about to create, and the other tests go on
+    meanwhile."""
     names = [c.data["metadata"]["name"] for c in cases if c.created]
-    base = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
     with ThreadPoolExecutor(PARALLEL) as pool:
-        list(pool.map(lambda name: server.request("DELETE", f"{base}/{name}"), names))
-    deadline = time.monotonic() + ESTABLISHED_WAIT_S
-    while names and time.monotonic() < deadline:
-        names = [n for n in names if server.request("GET", f"{base}/{n}")[0] != 404]
-        if names:
-            time.sleep(0.2)
+        list(pool.map(lambda name: server.request("DELETE", f"{CRDS}/{name}"), names))
+    server.deleting.update(names)
     server.forget()
+
+
+def wait_deleted(server: Server, names: set[str]) -> None:
+    """Until none of ``names`` is still being deleted (bounded)."""
+    pending = names & server.deleting
+    deadline = time.monotonic() + ESTABLISHED_WAIT_S
+    while pending:
+        pending = {n for n in pending if server.request("GET", f"{CRDS}/{n}")[0] != 404}
+        if pending and time.monotonic() > deadline:
+            raise RuntimeError(f"CRDs still being deleted after {ESTABLISHED_WAIT_S} s: {sorted(pending)}")
+        if pending:
+            time.sleep(0.2)
+    server.deleting -= names
