@@ -386,3 +386,28 @@ def test_the_fixed_namespace_is_admitted_whole_with_its_manifests_as_context(sta
     assert out["status"]["message"].startswith("kubevet denied Deployment shop/catalog: NSG003 quota-exceeded at ")
     # the context is as it was: the same object admitted again is judged the same
     assert server.review(admission_review("CREATE", catalog))["response"]["allowed"] is True
+
+
+def test_suppression_annotations_and_exemptions_count_as_in_a_scan(start):
+    """A kubevet.io/ignore annotation on the object, or an exemption of .kubevet.yaml, takes
+    the finding out of the verdict exactly as it takes it out of a scan."""
+    config = CONFIG + """exemptions:
+  - reason: "the node agents of the platform team"
+    namespaces: ["platform-*"]
+    kinds: [Deployment]
+    rules: [privileged-container]
+"""
+    server = start(["--config", "c.yaml"], files={"c.yaml": config})
+    ignored = deployment(privileged=True)
+    ignored["metadata"]["annotations"] = {"kubevet.io/ignore": "privileged-container",
+                                          "kubevet.io/ignore-reason": "a CNI agent"}
+    review = admission_review("CREATE", ignored)
+    assert server.review(review) == response(review["request"]["uid"])
+    review = admission_review("CREATE", deployment(namespace="platform-net", privileged=True))
+    assert server.review(review) == response(review["request"]["uid"])
+    # the same object elsewhere, or without the annotation, is denied
+    assert server.review(admission_review("CREATE", deployment(namespace="shop", privileged=True)))["response"]["allowed"] is False
+    review = admission_review("CREATE", deployment(namespace="platform-net", privileged=True, cpu_request=False, cpu_limit=False))
+    out = server.review(review)["response"]
+    assert out["allowed"] is False and "RES001 cpu-request-missing" in out["status"]["message"]
+    assert "privileged" not in out["status"]["message"]  # exempt from that rule only
