@@ -1,7 +1,8 @@
-"""A paste reads as the original, and JSON as YAML: every events table (namespaced, -o wide, -A, -A -o wide
-built here) with its columns collapsed to single spaces, and every describe output with
-its indentation lost (and collapsed too), gives exactly the signals of the original: same
-line, reason, object, count, message, times, node and fields."""
+"""A paste reads as the original, and JSON as YAML: every events table (namespaced, -o wide,
+-A, -A -o wide built here) with its columns collapsed to single spaces or turned into tabs,
+and every describe output with its indentation lost (and collapsed too) or its runs of
+spaces turned into tabs, gives exactly the signals of the original: same line, reason,
+object, count, message, times, node and fields."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from kubevet.triage.parsers import detect
 
 def collapse(text: str) -> str:
     return "\n".join(re.sub(r" +", " ", line) for line in text.splitlines()) + "\n"
+
+
+def tabs(text: str) -> str:
+    """A paste through a tool that turns runs of spaces into tabs (a spreadsheet, some chats)."""
+    return "\n".join(re.sub(r"  +", "\t", line) for line in text.splitlines()) + "\n"
 
 
 def dedent(text: str) -> str:
@@ -50,10 +56,11 @@ DESCRIBES = {
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
-def test_a_collapsed_events_table_reads_as_the_aligned_one(name):
+@pytest.mark.parametrize("paste", [collapse, tabs], ids=["collapsed", "tabs"])
+def test_a_collapsed_events_table_reads_as_the_aligned_one(name, paste):
     aligned = read(TABLES[name])
     assert aligned[0] == ["events-table"] and aligned[1] and aligned[2] == []
-    assert read(collapse(TABLES[name])) == aligned
+    assert read(paste(TABLES[name])) == aligned
 
 
 def test_the_namespace_column_is_read_in_the_wide_table():
@@ -65,7 +72,8 @@ def test_the_namespace_column_is_read_in_the_wide_table():
 
 
 @pytest.mark.parametrize("name", sorted(DESCRIBES))
-@pytest.mark.parametrize("paste", [dedent, lambda t: collapse(dedent(t))], ids=["lost-indentation", "and-collapsed"])
+@pytest.mark.parametrize("paste", [dedent, lambda t: collapse(dedent(t)), tabs],
+                         ids=["lost-indentation", "and-collapsed", "tabs"])
 def test_a_describe_without_its_indentation_reads_as_the_original(name, paste):
     original = read(DESCRIBES[name])
     assert original[1] and original[2] == []

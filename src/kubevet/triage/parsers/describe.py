@@ -175,7 +175,7 @@ def parse_block(lines: list[str], first_line: int, file: str, at: datetime) -> P
                     out.signals.append(Signal("workload-condition", c.group(1), obj, Loc(file, n), message=c.group(4),
                                               fields={"status": c.group(2), "reason": c.group(3)}))
                 continue
-            if text.startswith("Type") or set(text) <= set("- "):
+            if text.startswith("Type") or set(text) <= set("- \t"):
                 continue
             if m:
                 section = ""

@@ -22,7 +22,7 @@ GET_COLUMNS = ("NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT"
                "FIRST SEEN", "COUNT", "NAME")
 DESCRIBE_COLUMNS = ("Type", "Reason", "Age", "From", "Message")
 TYPES = ("Normal", "Warning")
-_SPACES = re.compile(r" +")
+_SPACES = re.compile(r"[ \t]+")  # a paste may turn a run of spaces into a tab
 _EVENT_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\.[0-9a-f]{8,}\Z")
 _COMPONENT = re.compile(r"(kubelet|default-scheduler|[a-z0-9-]+-(controller|manager|scheduler|autoscaler|provisioner)"
                         r"|cluster-autoscaler|kube-proxy|karpenter|kernel-monitor|[a-z0-9.-]+\.(io|com)/[a-z0-9-]+)\Z")
