@@ -92,3 +92,28 @@ def test_a_command_that_cannot_run_or_dies_of_a_signal(kubevet):
     code, _, _ = kubevet("gate", f"{PAIR}/old.yaml", f"{PAIR}/new.yaml", "--no-findings", "--",
                          sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
     assert code == 128 + 15  # as a shell reports it, so a CI step fails
+
+
+SCOPED = """\
+freeze:
+  timezone: Europe/Berlin
+  windows:
+    - {from: "mon 00:00", to: "mon 00:00", reason: "shop release week", namespaces: ["shop*"], environments: [production]}
+"""
+
+
+def test_the_gate_scopes_the_freeze_by_the_changed_namespaces_and_the_environment(kubevet, write, tmp_path,
+                                                                                  monkeypatch):
+    (tmp_path / ".kubevet.yaml").write_text(SCOPED)
+    monkeypatch.chdir(tmp_path)
+    old, new = (open(f"{PAIR}/{side}.yaml").read() for side in ("old", "new"))
+    now = ("--now", "2026-06-03T12:00:00+02:00")
+    in_shop = (write(tmp_path / "shop" / "old.yaml", old), write(tmp_path / "shop" / "new.yaml", new))
+    code, out, _ = kubevet("gate", *in_shop, "--no-findings", "--environment", "production", *now)
+    assert code == 1 and "change freeze: shop release week" in out
+    assert kubevet("gate", *in_shop, "--no-findings", *now)[0] == 1  # no environment named: the freeze applies
+    assert kubevet("gate", *in_shop, "--no-findings", "--environment", "staging", *now)[0] == 0
+    billing = [write(tmp_path / "billing" / f"{side}.yaml", text.replace("namespace: shop", "namespace: billing"))
+               for side, text in (("old", old), ("new", new))]
+    code, out, _ = kubevet("gate", *billing, "--no-findings", "--environment", "production", "-f", "json", *now)
+    assert code == 0 and json.loads(out)["freeze"]["frozen"] is False  # a change outside shop* is not frozen
