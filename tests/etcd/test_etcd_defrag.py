@@ -111,6 +111,7 @@ def test_defrag_followers_one_at_a_time_then_leader_and_no_data_lost(cluster, ke
         assert s["sizeAfter"] < before[s["endpoint"]] // 4  # the report's figure (later writes may add a page)
         assert s["reclaimedBytes"] > 10 * 1024 * 1024
     assert doc["reclaimedBytes"] == sum(s["reclaimedBytes"] for s in steps)
+    assert all(0 < s["seconds"] < 30 for s in steps) and doc["seconds"] >= sum(s["seconds"] for s in steps)
     # the progress says the same order, and each member's start comes after the previous one's end
     lines = [line for line in r.err.splitlines() if line.startswith(("defragmenting", "  done"))]
     assert [line.split()[0] for line in lines] == ["defragmenting", "done:"] * 3
@@ -212,6 +213,17 @@ def test_only_the_given_endpoints_without_cluster(cluster):
     after = sizes(cluster)
     assert after[follower.endpoint] < before[follower.endpoint]
     assert all(after[e] == before[e] for e in before if e != follower.endpoint)
+
+
+def test_the_pause_between_members_is_kept(cluster):
+    cluster.fragment(4)
+    followers = ",".join(n.endpoint for n in cluster.followers())
+    r = kubevet("defrag", "--endpoints", followers, "--yes", "--pause", "1.5s", "--format", "json", *LOW)
+    assert r.code == 0, r
+    doc = r.json()
+    assert [s["outcome"] for s in doc["steps"]] == ["done", "done"]
+    assert r.err.count("pausing 1.5s") == 1  # between the two, not after the last
+    assert doc["seconds"] >= 1.5 + sum(s["seconds"] for s in doc["steps"])
 
 
 def test_another_run_holding_the_lock_is_refused(cluster):
