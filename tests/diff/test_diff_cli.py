@@ -307,3 +307,20 @@ spec:
     assert obj["group"] == "monitoring.example.com" and obj["changes"] == [
         {"path": "spec.receivers[name=oncall].url", "op": "changed",
          "old": "https://pager.example.com/a", "new": "https://pager.example.com/b"}]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "  volumes: [{name: [], hostPath: {path: /dev/fuse}}]\n",  # found by tests/fuzz
+        "  volumes: 5\n",
+        "  containers: [{name: c, image: 'x:1', securityContext: {capabilities: {add: [[NET_ADMIN]], drop: 5}}}]\n",
+    ],
+)
+def test_risk_checks_read_wrongly_typed_fields(kubevet, write, tmp_path, spec):
+    """A field of the wrong type is the scan's finding; the risk checks read past it."""
+    base = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+    old = write(tmp_path / "old.yaml", base + "  containers: [{name: c, image: 'x:1', securityContext: {capabilities: {drop: [ALL]}}}]\n")
+    new = write(tmp_path / "new.yaml", base + ("" if "containers" in spec else "  containers: [{name: c, image: 'x:1'}]\n") + spec)
+    code, _, err = kubevet("diff", "--no-findings", old, new)
+    assert code in (0, 1) and "internal error" not in err, err

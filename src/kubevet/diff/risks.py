@@ -24,6 +24,7 @@ from typing import Any
 from kubevet.diff.compare import ADDED, CHANGED, REMOVED, Comparison, ObjectDiff
 from kubevet.diff.fields import MISSING, REDACTED
 from kubevet.findings import Severity
+from kubevet.k8s.fields import as_list, dicts, strings
 from kubevet.k8s.quantity import parse_quantity, percentage, scaled_value
 from kubevet.k8s.workloads import Workloads, containers, replicas
 
@@ -605,11 +606,11 @@ def _security_context(comparison: Comparison, c: Check) -> Iterator[Risk]:
                     yield _risk(c, comparison, d, f"container '{name}' of {d.label} no longer sets {key}: true", (*path, key), True, ns_.get(key, MISSING))
             oc, nc = os_.get("capabilities") or {}, ns_.get("capabilities") or {}
             if isinstance(oc, dict) and isinstance(nc, dict):
-                added = sorted(set(nc.get("add") or []) - set(oc.get("add") or []))
+                added = sorted(set(strings(nc.get("add"))) - set(strings(oc.get("add"))))
                 if added:
                     yield _risk(c, comparison, d, f"container '{name}' of {d.label} gains capabilities {', '.join(map(str, added))}",
                                 (*path, "capabilities", "add"), oc.get("add", MISSING), nc.get("add"))
-                if "ALL" in (oc.get("drop") or []) and "ALL" not in (nc.get("drop") or []):
+                if "ALL" in strings(oc.get("drop")) and "ALL" not in strings(nc.get("drop")):
                     yield _risk(c, comparison, d, f"container '{name}' of {d.label} no longer drops ALL capabilities",
                                 (*path, "capabilities"), oc.get("drop"), nc.get("drop", MISSING))
             osec, nsec = _get(os_, "seccompProfile", "type"), _get(ns_, "seccompProfile", "type")
@@ -634,9 +635,10 @@ def _host(comparison: Comparison, c: Check) -> Iterator[Risk]:
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             if nt.spec.get(key) is True and ospec.get(key) is not True:
                 yield _risk(c, comparison, d, f"{d.label} now sets {key}: true", (*nt.spec_path, key), ospec.get(key, MISSING), True)
-        old_paths = {v.get("name"): v for v in ospec.get("volumes") or [] if isinstance(v, dict) and "hostPath" in v}
-        for i, v in enumerate(nt.spec.get("volumes") or []):
-            if isinstance(v, dict) and isinstance(v.get("hostPath"), dict) and v.get("name") not in old_paths:
+        old_paths = {v["name"] for v in dicts(ospec.get("volumes")) if "hostPath" in v and isinstance(v.get("name"), str)}
+        for i, v in enumerate(as_list(nt.spec.get("volumes"))):
+            name = v.get("name") if isinstance(v, dict) else None
+            if isinstance(v, dict) and isinstance(v.get("hostPath"), dict) and not (isinstance(name, str) and name in old_paths):
                 yield _risk(c, comparison, d, f"{d.label} mounts hostPath {v['hostPath'].get('path')} (volume '{v.get('name')}')",
                             (*nt.spec_path, "volumes", i, "hostPath"), MISSING, v["hostPath"].get("path"))
 
