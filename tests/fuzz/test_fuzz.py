@@ -134,9 +134,13 @@ def retyped(draw) -> str:
     """Real objects with a few values replaced by values of other types (or deleted, or
     their list items duplicated), written as YAML or JSON: syntax that parses, shapes that
     do not, for the rules to survive."""
+    return _retype(draw, draw(st.sampled_from(PARSED)))
+
+
+def _retype(draw, seed_docs: list) -> str:
     import copy
 
-    docs = copy.deepcopy(draw(st.sampled_from(PARSED)))
+    docs = copy.deepcopy(seed_docs)
     for _ in range(draw(st.integers(1, 5))):
         d = draw(st.integers(0, len(docs) - 1))
         paths = _paths(docs[d])[1:]
@@ -293,3 +297,25 @@ def test_stdin_of_the_installed_command(seed):
                        capture_output=True, timeout=120)
     err = p.stderr.decode("utf-8", "replace")
     _sound(p.returncode, p.stdout.decode("utf-8", "replace"), err)
+
+
+@st.composite
+def changed(draw) -> tuple[str, str]:
+    """Two mutations of the same objects: what kubevet diff compares field by field."""
+    docs = draw(st.sampled_from(PARSED))
+    return _retype(draw, docs), _retype(draw, docs)
+
+
+@fuzz(80)
+@given(pair=st.one_of(changed(), changed(), st.tuples(MANIFESTS, MANIFESTS)), command=st.sampled_from(["diff", "diff", "rbac"]),
+       fmt=st.sampled_from(["text", "json", "markdown", "sarif"]))
+def test_diff_and_rbac_read_mutated_manifests(workdir, pair, command, fmt):
+    old, new = pair
+    (workdir / "old.yaml").write_text(old, encoding="utf-8", errors="surrogatepass")
+    (workdir / "new.yaml").write_text(new, encoding="utf-8", errors="surrogatepass")
+    if command == "diff":
+        argv = ["diff", "-f", fmt, str(workdir / "old.yaml"), str(workdir / "new.yaml")]
+    else:
+        argv = ["rbac", "--format", "json" if fmt == "json" else "text", str(workdir / "new.yaml")]
+    code, out, err = _run(*argv)
+    _sound(code, out, err)
