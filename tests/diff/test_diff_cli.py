@@ -324,3 +324,10 @@ def test_risk_checks_read_wrongly_typed_fields(kubevet, write, tmp_path, spec):
     new = write(tmp_path / "new.yaml", base + ("" if "containers" in spec else "  containers: [{name: c, image: 'x:1'}]\n") + spec)
     code, _, err = kubevet("diff", "--no-findings", old, new)
     assert code in (0, 1) and "internal error" not in err, err
+
+
+def test_a_service_type_of_the_wrong_type_is_read_past(kubevet, write, tmp_path):
+    """type: [] crashed service-exposed (unhashable; found by tests/fuzz)."""
+    svc = "apiVersion: v1\nkind: Service\nmetadata: {name: e, namespace: shop}\nspec: {type: %s, externalName: db.example.com}\n"
+    code, _, err = kubevet("diff", "--no-findings", write(tmp_path / "old.yaml", svc % "ExternalName"), write(tmp_path / "new.yaml", svc % "[]"))
+    assert code in (0, 1) and "internal error" not in err, err

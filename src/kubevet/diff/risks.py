@@ -24,7 +24,7 @@ from typing import Any
 from kubevet.diff.compare import ADDED, CHANGED, REMOVED, Comparison, ObjectDiff
 from kubevet.diff.fields import MISSING, REDACTED
 from kubevet.findings import Severity
-from kubevet.k8s.fields import as_list, dicts, strings
+from kubevet.k8s.fields import as_list, dicts, strings, text
 from kubevet.k8s.quantity import parse_quantity, percentage, scaled_value
 from kubevet.k8s.workloads import Workloads, containers, replicas
 
@@ -682,8 +682,8 @@ def _service_exposed(comparison: Comparison, c: Check) -> Iterator[Risk]:
     for d in comparison.objects:
         if d.kind != "Service" or d.key[0] != "" or d.status not in (ADDED, CHANGED):
             continue
-        n = d.new.spec.get("type", "ClusterIP")
-        o = d.old.spec.get("type", "ClusterIP") if d.old is not None else "ClusterIP"
+        n = text(d.new.spec.get("type"), "ClusterIP")  # a wrongly typed one: the scan's finding
+        o = text(d.old.spec.get("type"), "ClusterIP") if d.old is not None else "ClusterIP"
         if rank.get(n, 0) > rank.get(o, 0):
             yield _risk(c, comparison, d, f"{d.label} is now of type {n}: reachable from outside the cluster",
                         ("spec", "type"), o if d.old is not None else MISSING, n)
