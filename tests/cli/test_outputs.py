@@ -205,12 +205,24 @@ def test_one_file_for_two_formats_is_a_usage_error(workdir, run_cli):
 
 
 @pytest.mark.parametrize("args", [["-f", "json", "-f", "sarif"], ["-f", "json", "-o", "-", "-f", "text"],
-                                  ["-o", "-", "-f", "github"]])
+                                  ["-f", "github", "-f", "junit"]])
 def test_two_reports_on_stdout_is_a_usage_error(workdir, run_cli, args):
     """As for one file named twice: the two reports would be one stream nothing can read."""
     r = scan(run_cli, "pod.yaml", *args)
     assert (r.code, r.out) == (2, "")
     assert r.err.startswith("kubevet: error: --format ") and "would both write to standard output" in r.err
+
+
+@pytest.mark.parametrize("args", [["-f", "github", "-f", "text"], ["-o", "-", "-f", "github"]])
+def test_annotations_and_the_text_report_share_standard_output(workdir, run_cli, args):
+    """What a GitHub Actions step prints: the runner takes the workflow commands out of the
+    log it shows and makes them annotations; the text report stays readable around them."""
+    r = scan(run_cli, "pod.yaml", *args)
+    assert r.code == 1, r.err
+    lines = r.out.splitlines()
+    assert any(line.startswith("::error file=pod.yaml") for line in lines)
+    assert any(line.startswith("pod.yaml") for line in lines)
+    assert any(line.startswith("1 finding (1 error") for line in lines)
 
 
 def test_two_diff_reports_on_stdout_is_a_usage_error(workdir, run_cli):

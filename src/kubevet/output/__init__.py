@@ -199,10 +199,16 @@ def plan(pairs: Sequence[Sequence[str | None]]) -> list[Report]:
     return reports
 
 
+# formats made of independent lines for a CI log: GitHub's runner takes its workflow
+# commands out of the log it shows, so annotations and the text report may share it
+LOG_LINES = frozenset({"text", "github"})
+
+
 def refuse_two_on_stdout(pairs: Sequence[Sequence[str | None]]) -> None:
-    """UsageError when more than one (format, file) pair writes to standard output."""
+    """UsageError when more than one (format, file) pair writes to standard output,
+    unless all of them are line formats of a CI log (``-f github -f text``)."""
     on_stdout = [str(fmt) for fmt, path in pairs if path in (None, "-")]
-    if len(on_stdout) > 1:
+    if len(on_stdout) > 1 and not set(on_stdout) <= LOG_LINES:
         both = " and ".join(f"--format {f}" for f in on_stdout)
         raise UsageError(f"{both} would {'both' if len(on_stdout) == 2 else 'all'} write to standard output; "
                          "give all but one an --output FILE")
