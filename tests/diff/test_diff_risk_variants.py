@@ -331,3 +331,98 @@ def test_pvc_size_may_grow_but_never_shrink(diff_json, write, tmp_path):
     code, report = diff_json(write(tmp_path / "old.yaml", PVC), write(tmp_path / "new.yaml", shrunk), "--no-findings")
     [risk] = _risks(report, "pvc-immutable-field")
     assert code == 1 and risk["evidence"] == {"old": "100Gi", "new": "50000Mi"} and "goes down" in risk["message"]
+
+
+LOCKED = _y("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: api
+      namespace: shop
+    spec:
+      replicas: 2
+      selector:
+        matchLabels: {app: api}
+      template:
+        metadata:
+          labels: {app: api}
+        spec:
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 10001
+            seccompProfile: {type: RuntimeDefault}
+          containers:
+            - name: api
+              image: registry.example.com/shop/api:2.1.0
+              securityContext:
+                allowPrivilegeEscalation: false
+                readOnlyRootFilesystem: true
+                capabilities:
+                  drop: [ALL]
+            - name: proxy
+              image: envoyproxy/envoy:v1.31.0
+              securityContext:
+                allowPrivilegeEscalation: false
+""")
+
+
+@pytest.mark.parametrize("old_text, new_text, message", [
+    ("          securityContext:\n            allowPrivilegeEscalation: false\n            readOnly",
+     "          securityContext:\n            privileged: true\n            allowPrivilegeEscalation: false\n"
+     "            readOnly", "container 'api' of Deployment.apps shop/api now runs privileged"),
+    ("            readOnlyRootFilesystem: true\n", "",
+     "container 'api' of Deployment.apps shop/api no longer sets readOnlyRootFilesystem: true"),
+    ("              drop: [ALL]\n", "              drop: [ALL]\n              add: [NET_ADMIN]\n",
+     "container 'api' of Deployment.apps shop/api gains capabilities NET_ADMIN"),
+    ("              drop: [ALL]\n", "              drop: [NET_RAW]\n",
+     "container 'api' of Deployment.apps shop/api no longer drops ALL capabilities"),
+    ("        runAsNonRoot: true\n", "",
+     "the pods of Deployment.apps shop/api no longer set runAsNonRoot: true (pod securityContext; containers 'api', "
+     "'proxy')"),
+    ("        runAsUser: 10001\n", "        runAsUser: 0\n",
+     "the pods of Deployment.apps shop/api now run as root (runAsUser: 0) (pod securityContext; containers 'api', "
+     "'proxy')"),
+    ("        seccompProfile: {type: RuntimeDefault}\n", "        seccompProfile: {type: Unconfined}\n",
+     "the pods of Deployment.apps shop/api: seccomp RuntimeDefault -> Unconfined (pod securityContext; containers "
+     "'api', 'proxy')"),
+    # a container's own setting weaker than the pod's it used to inherit
+    ("              drop: [ALL]\n", "              drop: [ALL]\n            seccompProfile: {type: Unconfined}\n",
+     "container 'api' of Deployment.apps shop/api: seccomp RuntimeDefault -> Unconfined"),
+    ("              drop: [ALL]\n", "              drop: [ALL]\n            runAsUser: 0\n",
+     "container 'api' of Deployment.apps shop/api now runs as root (runAsUser: 0)"),
+], ids=["privileged", "read-only-root-dropped", "capability-added", "drop-all-removed", "pod-run-as-non-root-dropped",
+        "pod-root-user", "pod-seccomp-unconfined", "container-seccomp-unconfined", "container-root-user"])
+def test_security_context_weakened_every_way(diff_json, write, tmp_path, old_text, new_text, message):
+    assert old_text in LOCKED
+    new = LOCKED.replace(old_text, new_text, 1)
+    code, report = diff_json(write(tmp_path / "old.yaml", LOCKED), write(tmp_path / "new.yaml", new), "--no-findings")
+    [risk] = _risks(report, "security-context-weakened")
+    assert code == 1 and risk["severity"] == "error" and risk["message"] == message
+    changed = next(i for i, (a, b) in enumerate(zip(LOCKED.splitlines(), new.splitlines()), 1) if a != b)
+    assert abs(risk["line"] - changed) <= 2, (risk["line"], changed)  # at the field (or its securityContext)
+
+
+def test_a_containers_own_setting_overrides_the_pods(diff_json, write, tmp_path):
+    """runAsNonRoot dropped from the pod while a container sets it itself: only the other
+    container is weakened; a container that gives up its own setting to the pod's, which
+    says the same, loses nothing."""
+    own = LOCKED.replace("""        - name: proxy
+          image: envoyproxy/envoy:v1.31.0
+          securityContext:
+""", """        - name: proxy
+          image: envoyproxy/envoy:v1.31.0
+          securityContext:
+            runAsNonRoot: true
+""")
+    dropped = own.replace("        runAsNonRoot: true\n", "", 1)
+    inherited = LOCKED.replace("            readOnlyRootFilesystem: true\n", "            readOnlyRootFilesystem: true\n"
+                               "            runAsNonRoot: true\n")
+
+    def messages(old_text, new_text):
+        _, report = diff_json(write(tmp_path / "old.yaml", old_text), write(tmp_path / "new.yaml", new_text),
+                              "--no-findings")
+        return [r["message"] for r in _risks(report, "security-context-weakened")]
+
+    assert messages(own, dropped) == ["the pods of Deployment.apps shop/api no longer set runAsNonRoot: true "
+                                      "(pod securityContext; container 'api')"]
+    assert messages(inherited, LOCKED) == []

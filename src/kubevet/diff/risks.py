@@ -586,13 +586,56 @@ _WEAKER = (
 )
 
 
+_SECURE_SECCOMP = ("RuntimeDefault", "Localhost")
+
+
+def _sc(data: Any) -> dict:
+    sc = data.get("securityContext") if isinstance(data, dict) else None
+    return sc if isinstance(sc, dict) else {}
+
+
+def _effective(container_sc: dict, pod_sc: dict, *path: str) -> Any:
+    """A setting as it applies to a container: its own, else the pod's (runAsNonRoot,
+    runAsUser and seccompProfile may be set at either level)."""
+    own = _get(container_sc, *path)
+    return own if own is not MISSING else _get(pod_sc, *path)
+
+
+def _weaker(key: str, old: Any, new: Any) -> bool:
+    if key == "runAsNonRoot":
+        return old is True and new is not True
+    if key == "runAsUser":
+        return new == 0 and old != 0
+    return old in _SECURE_SECCOMP and new not in _SECURE_SECCOMP  # seccompProfile.type
+
+
+def _said(key: str, old: Any, new: Any, plural: bool = False) -> str:
+    """What became weaker, to follow the subject ("container 'web' of ...", "the pods of ...")."""
+    if key == "runAsNonRoot":
+        return f" no longer set{'' if plural else 's'} runAsNonRoot: true"
+    if key == "runAsUser":
+        return f" now run{'' if plural else 's'} as root (runAsUser: 0)"
+    return f": seccomp {old if old is not MISSING else 'unset'} -> {new if new is not MISSING else 'unset'}"
+
+
+_BOTH_LEVELS = (("runAsNonRoot",), ("runAsUser",), ("seccompProfile", "type"))
+
+
 @check("security-context-weakened", "security", Severity.ERROR,
        "Keep the container locked down: non-root, no privilege escalation, read-only root, capabilities dropped.")
 def _security_context(comparison: Comparison, c: Check) -> Iterator[Risk]:
     """A container's securityContext is weaker than before: privileged, privilege escalation
-    allowed, runAsNonRoot or readOnlyRootFilesystem dropped, capabilities added or
-    ``drop: [ALL]`` removed, seccomp made Unconfined or removed."""
+    allowed, runAsNonRoot or readOnlyRootFilesystem dropped, root (runAsUser 0), capabilities
+    added or ``drop: [ALL]`` removed, seccomp made Unconfined or removed; the pod's own
+    securityContext (runAsNonRoot, runAsUser, seccomp) counts for the containers that do
+    not set their own."""
     for d in _changed(comparison):
+        ot = _WORKLOADS.pod_template(d.old)
+        nt = _WORKLOADS.pod_template(d.new)
+        if ot is None or nt is None:
+            continue
+        opod, npod = _sc(ot.spec), _sc(nt.spec)
+        pod_weakened: dict[tuple, tuple] = {}
         for name, o, n in _container_pairs(d):
             os_, ns_ = o.get("securityContext") or {}, n.get("securityContext") or {}
             if not isinstance(os_, dict) or not isinstance(ns_, dict):
@@ -601,9 +644,18 @@ def _security_context(comparison: Comparison, c: Check) -> Iterator[Risk]:
             for key, bad, words in _WEAKER:
                 if ns_.get(key) is bad and os_.get(key) is not bad:
                     yield _risk(c, comparison, d, f"container '{name}' of {d.label} now {words}", (*path, key), os_.get(key, MISSING), True)
-            for key in ("runAsNonRoot", "readOnlyRootFilesystem"):
-                if os_.get(key) is True and ns_.get(key) is not True:
-                    yield _risk(c, comparison, d, f"container '{name}' of {d.label} no longer sets {key}: true", (*path, key), True, ns_.get(key, MISSING))
+            if os_.get("readOnlyRootFilesystem") is True and ns_.get("readOnlyRootFilesystem") is not True:
+                yield _risk(c, comparison, d, f"container '{name}' of {d.label} no longer sets readOnlyRootFilesystem: true",
+                            (*path, "readOnlyRootFilesystem"), True, ns_.get("readOnlyRootFilesystem", MISSING))
+            for keys in _BOTH_LEVELS:
+                old, new = _effective(os_, opod, *keys), _effective(ns_, npod, *keys)
+                if not _weaker(keys[0], old, new):
+                    continue
+                if _get(ns_, *keys) is not MISSING or _get(os_, *keys) is not MISSING:  # the container's own setting
+                    where = (*path, keys[0]) if keys[0] in ns_ else path
+                    yield _risk(c, comparison, d, f"container '{name}' of {d.label}{_said(keys[0], old, new)}", where, old, new)
+                else:  # the pod's: said once for the pod, naming the containers it now applies to
+                    pod_weakened.setdefault(keys, (old, new, []))[2].append(name)
             oc, nc = os_.get("capabilities") or {}, ns_.get("capabilities") or {}
             if isinstance(oc, dict) and isinstance(nc, dict):
                 added = sorted(set(strings(nc.get("add"))) - set(strings(oc.get("add"))))
@@ -613,10 +665,14 @@ def _security_context(comparison: Comparison, c: Check) -> Iterator[Risk]:
                 if "ALL" in strings(oc.get("drop")) and "ALL" not in strings(nc.get("drop")):
                     yield _risk(c, comparison, d, f"container '{name}' of {d.label} no longer drops ALL capabilities",
                                 (*path, "capabilities"), oc.get("drop"), nc.get("drop", MISSING))
-            osec, nsec = _get(os_, "seccompProfile", "type"), _get(ns_, "seccompProfile", "type")
-            if osec in ("RuntimeDefault", "Localhost") and nsec not in ("RuntimeDefault", "Localhost"):
-                yield _risk(c, comparison, d, f"container '{name}' of {d.label}: seccomp {osec} -> {nsec if nsec is not MISSING else 'unset'}",
-                            path, osec, nsec)
+        for keys, (old, new, names) in pod_weakened.items():
+            if keys[0] in npod:
+                where = (*nt.spec_path, "securityContext", keys[0])
+            else:  # removed: the pod's securityContext, or its spec when that is gone too
+                where = (*nt.spec_path, "securityContext") if npod else tuple(nt.spec_path)
+            quoted = ", ".join(f"'{x}'" for x in names)
+            yield _risk(c, comparison, d, f"the pods of {d.label}{_said(keys[0], old, new, plural=True)} (pod securityContext; "
+                        f"container{'s' if len(names) != 1 else ''} {quoted})", where, old, new)
 
 
 @check("host-access-added", "security", Severity.ERROR,
