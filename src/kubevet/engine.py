@@ -174,6 +174,7 @@ class Engine:
             part.unpack()
             result.merge(part.result)
             retained.extend(part.retained)
+        retained = _without_judged_copies(retained)
         retained.sort(key=lambda item: (item[0], item[1].doc.offset, item[1].base))
         ordered = [obj for _, obj in retained]
         # what the cluster rules share: the scan's own objects apart from a prepared
@@ -502,6 +503,21 @@ class PreparedContext:
                     index[key] = list(index.get(key, ()))
                 index[key].append(obj)
         return index
+
+
+def _without_judged_copies(retained: list[tuple[int, K8sObject]]) -> list[tuple[int, K8sObject]]:
+    """The kept objects, less the context's copies of objects the scan judges: an object
+    stands in for its copy in ``--context`` (``kubevet scan app/ --context app/`` counts
+    each workload once against a quota, not twice)."""
+    judged = {_object_key(obj) for _, obj in retained if not obj.unjudged and obj.name}
+    if not judged or all(not obj.unjudged for _, obj in retained):
+        return retained
+    return [(order, obj) for order, obj in retained
+            if not (obj.unjudged and obj.name and _object_key(obj) in judged)]
+
+
+def _object_key(obj: K8sObject) -> tuple:
+    return (obj.kind, namespace_of(obj), obj.name)
 
 
 @dataclass

@@ -213,3 +213,24 @@ def test_scan_objects_judges_objects_already_read_in_place(tmp_path):
     assert f.rule == "cpu-limit-missing" and f.file.endswith("web.yaml") and f.line == 14
     assert obj.template_cache is None and json.dumps(obj.data, sort_keys=True) == before
     assert [f.identity for f in api.scan_objects([obj], config=CPU).findings] == [f.identity]  # again, same
+
+
+def test_an_object_stands_in_for_its_copy_in_the_context(tmp_path):
+    """``kubevet scan app/ --context app/``: each workload counts once against the quota."""
+    from pathlib import Path
+
+    import yaml
+
+    fixed = Path(__file__).resolve().parents[2] / "examples" / "fixed"
+    config = api.load_config(no_config=True)
+    assert not [f for f in api.scan_paths([str(fixed)], config).findings if not f.suppressed]
+    twice = api.scan_paths([str(fixed)], config, context=[str(fixed)])
+    assert [f.rule for f in twice.findings if not f.suppressed] == []
+    # context objects that are not copies of judged ones still count: the same workloads
+    # under other names take the namespace over its quota
+    docs = [d for d in yaml.safe_load_all((fixed / "shop.yaml").read_text(encoding="utf-8")) if d]
+    others = [dict(d, metadata={**d["metadata"], "name": d["metadata"]["name"] + "-copy"})
+              for d in docs if d["kind"] == "Deployment"]
+    (tmp_path / "others.yaml").write_text(yaml.safe_dump_all(others), encoding="utf-8")
+    crowded = api.scan_paths([str(fixed)], config, context=[str(tmp_path / "others.yaml")])
+    assert "quota-exceeded" in {f.rule for f in crowded.findings if not f.suppressed}
