@@ -78,6 +78,24 @@ def test_member_removed_mid_run(cluster):
             assert after[n.endpoint] == before[n.endpoint]
 
 
+def test_a_member_down_before_the_run_refuses_it(cluster):
+    """One of three members dead: defragmenting another would leave one of three serving
+    (no quorum). The run refuses before touching anything and names the dead member."""
+    dead = cluster.followers()[0]
+    cluster.kill(dead)
+    before = sizes(cluster)
+    alive = ",".join(n.endpoint for n in cluster.alive())
+    r = kubevet("defrag", "--endpoints", alive, "--cluster", "--yes", "--pause", "0", "--format", "json", *LOW)
+    assert r.code == 1, r
+    doc = r.json()
+    assert doc["outcome"] in ("refused", "stopped") and dead.endpoint in doc["error"], doc
+    assert defragmented(doc) == [] and doc["lock"] == "not taken"
+    assert sizes(cluster) == before
+    status = kubevet("status", "--endpoints", alive, "--cluster", "--format", "json")
+    assert status.code == 1 and any(v["name"] == "member-unreachable" and v["member"] == dead.endpoint
+                                    for v in status.json()["verdicts"])
+
+
 def test_leader_change_mid_run(cluster):
     before = sizes(cluster)
     old = cluster.leader()
