@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -197,10 +198,15 @@ def _run(*argv: str, stdin: bytes | None = None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+REPEATED = re.compile(r"\b(an? (?:list|map|object|string|integer|number|boolean)) \1\b")
+
+
 def _sound(code: int, out: str, err: str) -> None:
     assert code in (0, 1, 2), (code, err[-2000:])
     assert "Traceback" not in err and "Traceback" not in out, err[-4000:]
     assert "internal error" not in err, err[-4000:]  # a crashed rule is a bug too
+    said_twice = REPEATED.search(out + err)
+    assert said_twice is None, said_twice.group(0)  # "got a list a list"
 
 
 @pytest.fixture(scope="module")
