@@ -1,5 +1,6 @@
-"""Output hygiene (issue 11, item 8): a bad character is reported at its own line, messages
-say each thing once, and rolling-update amounts Kubernetes refuses are reported."""
+"""Output hygiene (issue 11, items 4 and 8): a bad character is reported at its own line,
+duplicated literal blocks at their own lines, messages say each thing once, and
+rolling-update amounts Kubernetes refuses are reported."""
 
 from __future__ import annotations
 
@@ -66,3 +67,41 @@ def test_rolling_update_amounts_kubernetes_refuses(run_cli, tmp_path, surge, una
     assert f["field"] == f"spec.strategy.rollingUpdate.{bad}" and f["line"] == 6, f
     r, report = scan(run_cli, tmp_path, DEPLOYMENT.replace("  replicas: 2\n", "  replicas: 2\n" + strategy.replace(surge, '"25%"', 1).replace(unavailable, "0", 1)).encode(), "--select", "object-invalid")
     assert r.code == 0 and report["findings"] == []  # 25% and 0 are fine
+
+
+PROBED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+          livenessProbe:
+            httpGet: {{path: /healthz, port: 8080}}
+        - name: sidecar
+          image: nginx:1.25
+          livenessProbe:
+            httpGet: {{path: /healthz, port: 8080}}
+"""
+
+
+def test_duplicated_literal_blocks_are_placed_at_their_own_lines(run_cli, tmp_path):
+    """Identical probe text twice in an object and in two objects of one file: each finding
+    at its own object's and container's lines (parsed positions, never a text search)."""
+    text = PROBED.format(name="a") + "---\n" + PROBED.format(name="b")
+    r, report = scan(run_cli, tmp_path, text.encode(), "--select", "liveness-probe-aggressive", "--ungrouped")
+    placed = sorted((f["object"]["name"], f["field"], f["line"]) for f in report["findings"])
+    assert placed == [
+        ("a", "spec.template.spec.containers[0].livenessProbe", 13),
+        ("a", "spec.template.spec.containers[1].livenessProbe", 17),
+        ("b", "spec.template.spec.containers[0].livenessProbe", 32),
+        ("b", "spec.template.spec.containers[1].livenessProbe", 36),
+    ], placed
+    lines = text.splitlines()
+    assert all(lines[line - 1].strip() == "livenessProbe:" for *_, line in placed)
