@@ -185,9 +185,9 @@ def _strings(value: Any, key: tuple, at: Located, split: bool = False) -> list[s
 def _version(value: Any, key: tuple, at: Located) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         written = at.text.get(key, "").strip().strip("'\"")
-        if re.fullmatch(r"v?[0-9]+\.[0-9]+(\.[0-9]+)?", written):
-            return written  # `kube-version: 1.30` unquoted: what was written, not YAML's 1.3
-        raise at.error(key, 'must be a version in quotes, such as "1.30"', value)
+        if not re.fullmatch(r"v?[0-9]+\.[0-9]+(\.[0-9]+)?", written):
+            raise at.error(key, 'must be a version in quotes, such as "1.30"', value)
+        value = written  # `kube-version: 1.30` unquoted: what was written, not YAML's 1.3
     if not isinstance(value, str):
         raise at.error(key, 'must be a version in quotes, such as "1.30"', value)
     from kubevet.schema.versions import parse

@@ -103,9 +103,10 @@ def test_unquoted_kube_version_keeps_what_was_written(project, run_cli):
     assert r.code in (0, 1) and "--kube-version" not in r.err, r
 
 
-def test_an_unknown_kube_version_in_the_file_does_not_mention_a_flag(project):
-    (project / ".kubevet.yaml").write_text('kube-version: "0.1"\n')
-    with pytest.raises(ConfigError, match=r"\.kubevet\.yaml:1: kube-version: '0\.1' is outside") as err:
+@pytest.mark.parametrize("written", ['"0.1"', "0.1"])
+def test_an_unknown_kube_version_in_the_file_does_not_mention_a_flag(project, written):
+    (project / ".kubevet.yaml").write_text(f"fail-on: error\nkube-version: {written}\n")
+    with pytest.raises(ConfigError, match=r"\.kubevet\.yaml:2: kube-version: '0\.1' is outside") as err:
         load(None, project)
     assert "--kube-version" not in str(err.value)
 
