@@ -4,8 +4,9 @@ with an exit code of 0, 1 or 2 and a message, never a traceback, never a crashed
 Inputs are real manifests of this repository (examples/ and the rule fixtures), as YAML and
 as JSON, mutated as people and tools break them: lines deleted, duplicated, swapped and
 re-indented, scalars replaced by values of other types and by hostile ones, bytes cut, NULs
-inserted, and the whole re-encoded (UTF-8 with a BOM, UTF-16, Latin-1). The configuration
-reader gets the same treatment with real configurations.
+inserted, and the whole re-encoded (UTF-8 with a BOM, UTF-16, Latin-1); kubevet diff gets two mutations of the
+same objects, the shared charts get mutated values files. The configuration reader gets
+the same treatment with real configurations.
 
 Reproducible and bounded: the profile is derandomized (the same examples on every run and
 machine), has no example database, no deadline (a slow machine is not a failure) and a
@@ -324,4 +325,18 @@ def test_diff_and_rbac_read_mutated_manifests(workdir, pair, command, fmt):
     else:
         argv = ["rbac", "--format", "json" if fmt == "json" else "text", str(workdir / "new.yaml")]
     code, out, err = _run(*argv)
+    _sound(code, out, err)
+
+
+CHARTS = ROOT / "tests" / "data" / "charts"
+CHART_VALUES = {name: yaml.safe_load((CHARTS / name / "values.yaml").read_text(encoding="utf-8"))
+                for name in ("podinfo", "metrics-server", "ingress-nginx")}
+
+
+@fuzz(25)
+@given(chart=st.sampled_from(sorted(CHART_VALUES)), draw=st.data())
+def test_real_charts_render_with_mutated_values(workdir, chart, draw):
+    """A values file of the wrong shapes: a render error (exit 2) or a scan, never a crash."""
+    (workdir / "values.yaml").write_text(_retype(draw.draw, [CHART_VALUES[chart]]), encoding="utf-8", errors="surrogatepass")
+    code, out, err = _run("scan", "--no-config", "-f", "json", "--values", str(workdir / "values.yaml"), str(CHARTS / chart))
     _sound(code, out, err)
