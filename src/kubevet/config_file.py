@@ -138,10 +138,9 @@ def _pyproject_table(path: Path) -> dict | None:
             import tomli as tomllib  # type: ignore[no-redef]
         except ModuleNotFoundError:
             return None
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
+    try:  # as UTF-8 first, so that a bad byte is named with its line as in .kubevet.yaml
+        data = tomllib.loads(_text(path))
+    except ValueError as exc:  # TOMLDecodeError
         raise ConfigError(f"cannot read {path}: {exc}") from None
     tool = data.get("tool")
     table = tool.get("kubevet") if isinstance(tool, dict) else None

@@ -111,11 +111,13 @@ def test_an_unknown_kube_version_in_the_file_does_not_mention_a_flag(project, wr
     assert "--kube-version" not in str(err.value)
 
 
-def test_a_non_utf8_file_is_a_config_error(project, run_cli):
-    (project / ".kubevet.yaml").write_bytes(b"fail-on: error\nselect: [\xff]\n")
+@pytest.mark.parametrize(("name", "text"), [(".kubevet.yaml", b"fail-on: error\nselect: [\xff]\n"),
+                                          ("pyproject.toml", b"[tool.kubevet]\nselect = ['\xff']\n")])
+def test_a_non_utf8_file_is_a_config_error(project, run_cli, name, text):
+    (project / name).write_bytes(text)
     r = run_cli("scan", "pod.yaml")
     assert r.code == 2 and "Traceback" not in r.err
-    assert ".kubevet.yaml:2: not valid UTF-8 (byte 0xFF)" in r.err
+    assert f"{name}:2: not valid UTF-8 (byte 0xFF)" in r.err, r
 
 
 @pytest.mark.parametrize(
