@@ -298,12 +298,23 @@ def run() -> NoReturn:
     on its way out, which takes seconds; the reports are written and flushed by then, so
     the process ends without that teardown.
     """
+    _printable_streams()
     _exit_now(main())
 
 
 def run_kubectl() -> NoReturn:
     """The `kubectl-vet` command (see run)."""
+    _printable_streams()
     _exit_now(kubectl_main())
+
+
+def _printable_streams() -> None:
+    """A terminal or pipe that cannot encode every character (an ASCII locale, a Windows
+    code page) gets escapes for the others (``\\ufffd``), not a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            reconfigure(errors="backslashreplace")
 
 
 def _exit_now(code: int) -> NoReturn:

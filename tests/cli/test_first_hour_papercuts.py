@@ -73,3 +73,21 @@ def test_a_missing_file_gets_a_hint_about_paths_not_encodings(run_cli, tmp_path)
     r = run_cli("scan", "--no-config", str(tmp_path / "latin1.yaml"))
     (help_line,) = [line.strip() for line in r.out.splitlines() if line.strip().startswith("help:")]
     assert "UTF-8" in help_line, help_line
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_a_console_that_cannot_encode_a_name_gets_escapes(tmp_path, encoding):
+    """An ASCII locale or a Windows code page: U+FFFD (a lone surrogate, decoded as Go
+    does) and other characters are written as escapes, never a UnicodeEncodeError."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "pod.json"
+    path.write_text('{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "w\\ud800\u00e9\u4e2d", "namespace": "shop"},'
+                    ' "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}')
+    p = subprocess.run([sys.executable, "-m", "kubevet", "scan", "--no-config", str(path)], capture_output=True,
+                       env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert b"internal error" not in p.stderr
+    assert b"\\ufffd" in p.stdout and b"\\u4e2d" in p.stdout
