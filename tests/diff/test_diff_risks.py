@@ -29,6 +29,7 @@ EXPECT = {
     "replicas-reduced": {("replicas-reduced", "warning", 10)},
     "max-unavailable-raised": {("max-unavailable-raised", "warning", 18)},
     "strategy-recreate": {("strategy-recreate", "warning", 15)},
+    "workload-kind-changed": {("workload-kind-changed", "warning", 2)},
     "probe-removed": {("probe-removed", "warning", 28)},
     "liveness-stricter": {("liveness-stricter", "warning", 41)},
     "resources-removed": {("resources-removed", "error", 43), ("resources-removed", "warning", 43)},

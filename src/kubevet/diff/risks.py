@@ -348,6 +348,23 @@ def _max_unavailable(comparison: Comparison, c: Check) -> Iterator[Risk]:
                         f"({before} -> {after} of {total} pods may be down during a rollout)", path, o, n2)
 
 
+_KIND_SWITCHABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
+
+
+@check("workload-kind-changed", "availability", Severity.WARNING,
+       "Start the new kind beside the old one under another name, move the traffic, then remove the old one.")
+def _kind_changed(comparison: Comparison, c: Check) -> Iterator[Risk]:
+    """A workload becomes one of another kind under the same name (a Deployment becomes a
+    DaemonSet): the old one is deleted with all its pods at once, not rolled, while the new
+    one's pods start from nothing."""
+    added = {(d.key[2], d.key[3]): d for d in comparison.objects if d.status == ADDED and d.kind in _KIND_SWITCHABLE}
+    for d in comparison.objects:
+        twin = added.get((d.key[2], d.key[3])) if d.status == REMOVED and d.kind in _KIND_SWITCHABLE else None
+        if twin is not None and twin.kind != d.kind:
+            yield _risk(c, comparison, twin, f"{d.label} becomes {twin.label}: every pod of the {d.kind} stops at "
+                        f"once, and the {twin.kind}'s start from nothing", ("kind",), d.kind, twin.kind)
+
+
 @check("strategy-recreate", "availability", Severity.WARNING,
        "Use RollingUpdate unless two versions truly cannot run side by side.")
 def _recreate(comparison: Comparison, c: Check) -> Iterator[Risk]:
