@@ -220,10 +220,11 @@ class Engine:
 
         shares: list[list[tuple[int, Source]]] = [[] for _ in range(jobs)]
         loads = [0] * jobs
-        for order, source in sorted(work, key=lambda s: -_size(s[1])):
+        weighed = [(_weight(source), order, source) for order, source in work]
+        for weight, order, source in sorted(weighed, key=lambda s: -s[0]):
             i = loads.index(min(loads))
             shares[i].append((order, source))
-            loads[i] += _size(source)
+            loads[i] += weight
         shares = [s for s in shares if s]
         # the workers take every share but the first, which this process scans itself
         # meanwhile: one share fewer to send back. Each worker gets this engine from its
@@ -595,6 +596,29 @@ def _shares_of(sources: list[Source], jobs: int) -> list[tuple[int, Source]]:
 
 
 _SPLIT_MIN = 1 << 20  # a smaller file is not worth reading twice to cut
+# what one document costs to judge, in bytes of YAML to read: the rules run per object, so
+# a file of a few huge CRDs is less work than its size says and one of many small objects
+# more (measured: ~8 ms per MB read against ~0.17 ms per object judged, on the real and
+# the generated corpora); the shares of a parallel scan are balanced by both
+_DOCUMENT_WEIGHT = 20_000
+
+
+def _weight(source: Source) -> int:
+    """A source's share of a scan's work: its bytes plus ``_DOCUMENT_WEIGHT`` per document
+    (document markers counted; the file is in the page cache for its worker afterwards)."""
+    size = _size(source)
+    start, end = (source.start, source.end) if source.__class__ is SourcePart else (0, None)  # type: ignore[attr-defined]
+    data = source.data
+    if data is None:
+        try:
+            with open(source.path or "", "rb") as fh:
+                fh.seek(start)
+                data = fh.read(-1 if end is None else end - start)
+        except OSError:
+            return size
+        start, end = 0, None
+    documents = data.count(b"\n---", start, len(data) if end is None else end) + 1
+    return size + _DOCUMENT_WEIGHT * documents
 
 
 def input_size(sources: list[Source]) -> int:
