@@ -351,11 +351,13 @@ def test_a_new_namespace_is_admitted_with_what_it_cannot_hold_yet_as_warnings(st
     later = " (not denied: a new namespace cannot hold it yet; create it next)"
     out = server.review(review)
     assert out["response"]["allowed"] is True, out
+    # the two directions without a default-deny policy are one cause (kubevet.groups)
     assert sorted(w.split(":")[0] for w in out["response"]["warnings"]) == [
-        "NET001 namespace-default-deny-missing", "NET001 namespace-default-deny-missing",
-        "NSG001 namespace-quota-missing", "NSG002 namespace-limitrange-missing"]
+        "GRP005 network-isolation-missing", "NSG001 namespace-quota-missing", "NSG002 namespace-limitrange-missing"]
     assert all(w.endswith(later) for w in out["response"]["warnings"])
-    assert out["response"]["warnings"][0].startswith("NET001 namespace-default-deny-missing: metadata.name: namespace 'demo' ")
+    assert out["response"]["warnings"][0].startswith(
+        "GRP005 network-isolation-missing: metadata.name: namespace 'demo' is not isolated: "
+        "no default-deny NetworkPolicy (Egress and Ingress)")
     labelled = {**namespace, "metadata": {"name": "demo", "labels": {"team": "shop"}}}
     out = server.review(admission_review("UPDATE", labelled, namespace))["response"]
     assert out["allowed"] is True and all(w.endswith("(already there before this change)") for w in out["warnings"])
@@ -411,3 +413,20 @@ def test_suppression_annotations_and_exemptions_count_as_in_a_scan(start):
     out = server.review(review)["response"]
     assert out["allowed"] is False and "RES001 cpu-request-missing" in out["status"]["message"]
     assert "privileged" not in out["status"]["message"]  # exempt from that rule only
+
+
+def test_a_denial_names_each_cause_once(start):
+    """The incident's container (no resources, no securityContext) is refused with one line
+    per cause, as kubevet scan reports it, each with its fix; the log keeps every rule's."""
+    server = start(["--no-config"])
+    bare = deployment(cpu_request=False, cpu_limit=False)
+    out = server.review(admission_review("CREATE", bare))["response"]
+    assert out["allowed"] is False
+    message = out["status"]["message"]
+    assert message.startswith("kubevet denied Deployment shop/web: ")
+    assert "GRP001 resources-unset at spec.template.spec.containers[name=app]: container 'app' has incomplete resources: " \
+           "no CPU request, no memory request, no memory limit" in message
+    assert "GRP002 security-context-unset at spec.template.spec.containers[name=app]" in message
+    assert "(fix: Give the container a `resources:` block" in message
+    assert "RES001" not in message and "cpu-request-missing" not in message
+    assert message.count("resources-unset") == 1

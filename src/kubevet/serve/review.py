@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubevet.findings import Finding, Severity, format_path
+from kubevet.groups import group
 from kubevet.serve.judge import Judge, identity
 from kubevet.serve.settings import ServeSettings
 
@@ -154,7 +155,8 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
     new_namespace = v.kind == "Namespace" and v.operation == "CREATE"
     fail_on = max(judge.config.fail_on, Severity.WARNING)
     denials: list[Finding] = []
-    warnings: list[str] = []
+    warned: list[Finding] = []
+    notes: dict[int, str] = {}
     for f in found.findings:
         existing = identity(f) in before
         entry = {"code": f.code, "rule": f.rule, "severity": str(f.severity), "path": _where(f), "message": f.message}
@@ -170,7 +172,18 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
                 note = " (already there before this change)"
             elif not_yet and f.severity >= fail_on:
                 note = " (not denied: a new namespace cannot hold it yet; create it next)"
-            warnings.append(f"{f.code} {f.rule}: {_where(f)}: {f.message}{note}")
+            warned.append(f)
+            notes[id(f)] = note
+    # what the client reads is one line per cause, as kubevet scan reports it (kubevet.groups)
+    # (findings with different notes are not joined: each keeps what it says about itself)
+    denials = group(denials)
+    by_note: dict[str, list[Finding]] = {}
+    for f in warned:
+        by_note.setdefault(notes[id(f)], []).append(f)
+    order = {id(f): i for i, f in enumerate(warned)}  # the judge's order, by each one's first member
+    joined = sorted(((f, note) for note, fs in by_note.items() for f in group(fs)),
+                    key=lambda pair: min(order[id(m)] for m in (pair[0].members or (pair[0],))))
+    warnings = [f"{f.code} {f.rule}: {_where(f)}: {f.message}{note}" for f, note in joined]
     for crash in found.crashes:
         policy = "allowed (fail-open)" if settings.on_rule_error == "allow" else "denied (fail-closed)"
         warnings.insert(0, f"kubevet internal error, {policy}: {crash}")
@@ -237,9 +250,9 @@ def _denial_message(v: Verdict, denials: list[Finding], crashes: list[str]) -> s
     what = f"{v.kind} {v.namespace + '/' if v.namespace else ''}{v.name or '<unnamed>'}"
     parts = []
     for f in denials[:MAX_DENIALS_LISTED]:
-        from kubevet.rules import lookup
+        from kubevet.rules import lookup_named
 
-        fix = lookup(f.rule).help
+        fix = lookup_named(f.rule).help
         parts.append(f"{f.code} {f.rule} at {_where(f)}: {f.message}" + (f" (fix: {fix})" if fix else ""))
     if len(denials) > MAX_DENIALS_LISTED:
         parts.append(f"and {len(denials) - MAX_DENIALS_LISTED} more (kubevet scan lists them all)")
