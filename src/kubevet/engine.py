@@ -86,7 +86,7 @@ class Engine:
         self._retain = frozenset(retain or ())
         self._identity_all = identity is None
         self._identity = frozenset(identity or ())
-        self._dispatch: dict[str, list[tuple[Rule, RuleContext]]] = {}
+        self._dispatch: dict[str, list[tuple[Rule, RuleContext, Callable]]] = {}
         self._applicable: dict[str, tuple[str, ...]] = {}
 
     def _expand(self, kinds: frozenset[str] | str | None) -> frozenset[str] | None:
@@ -99,17 +99,23 @@ class Engine:
             return (kinds - {WORKLOADS}) | self.workloads.kinds
         return kinds
 
-    def _rules_for(self, kind: str) -> list[tuple[Rule, RuleContext]]:
+    def _rules_for(self, kind: str) -> list[tuple[Rule, RuleContext, Callable]]:
+        """The object rules (and cluster rules' early checks) for a kind, with the function
+        to call: found once per kind."""
         rules = self._dispatch.get(kind)
         if rules is None:
-            rules = [(r, ctx) for r, kinds, ctx in self._object if kinds is None or kind in kinds]
+            rules = [
+                (r, ctx, r.check if r.scope == "object" else r.early)
+                for r, kinds, ctx in self._object
+                if kinds is None or kind in kinds
+            ]
             self._dispatch[kind] = rules
         return rules
 
     def _applicable_rules(self, kind: str) -> tuple[str, ...]:
         names = self._applicable.get(kind)
         if names is None:
-            found = {r.name for r, _ in self._rules_for(kind)}
+            found = {r.name for r, _, _ in self._rules_for(kind)}
             for r in self._cluster:
                 kinds = self._expand(r.kinds)
                 if kinds is None or kind in kinds:
@@ -274,8 +280,18 @@ class Engine:
                 keep = self._keep(obj)
                 result.objects += 1
                 own: list[Finding] = []
-                for r, ctx in self._rules_for(obj.kind):
-                    own.extend(self._run_object_rule(r, ctx, obj, result))
+                for r, ctx, check in self._rules_for(obj.kind):
+                    # inline, not a method: this runs once per rule and object
+                    try:
+                        findings = list(check(obj, ctx))
+                    except Exception as exc:  # noqa: BLE001 - a rule bug must not end the scan
+                        result.crashes.append(_crash(r, obj, exc))
+                        continue
+                    if findings:
+                        for f in findings:
+                            f.target = obj
+                            self._stamp(f, r)
+                        own.extend(findings)
                 if self.config.inline_suppressions:
                     self._suppressions(obj, own, index, result)
                 for f in own:
@@ -374,18 +390,6 @@ class Engine:
                 if isinstance(wanted, dict) or keep is None:
                     keep = wanted
         return keep
-
-    def _run_object_rule(self, r: Rule, ctx: RuleContext, obj: K8sObject, result: ScanResult) -> list[Finding]:
-        try:
-            check = r.check if r.scope == "object" else r.early
-            findings = list(check(obj, ctx))  # type: ignore[misc]
-        except Exception as exc:  # noqa: BLE001 - a rule bug must not end the scan
-            result.crashes.append(_crash(r, obj, exc))
-            return []
-        for f in findings:
-            f.target = obj
-            self._stamp(f, r)
-        return findings
 
     def _run_cluster(self, retained: list[K8sObject], result: ScanResult, shared: dict) -> list[Finding]:
         found: list[Finding] = []
