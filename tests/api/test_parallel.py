@@ -55,3 +55,25 @@ def test_a_large_file_scans_the_same_with_workers(big_file):
 def test_many_files_scan_the_same_with_workers(tmp_path):
     paths = [str(real_corpus() / n) for n in REAL_FILES[:6]]
     assert _report(paths, 3) == _report(paths, 1)
+
+
+def test_shares_weigh_documents_besides_bytes(tmp_path, big_file):
+    # rules run per object: one huge document is less work than many small ones of the same
+    # size, and a part of a cut file counts only its own documents
+    from kubevet.engine import _DOCUMENT_WEIGHT, _weight
+    from kubevet.loading.reader import split_source
+
+    one = tmp_path / "one.yaml"
+    one.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  k: '" + "x" * 290_000 + "'\n")
+    many = tmp_path / "many.yaml"
+    many.write_text("\n---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}" for i in range(5000)) + "\n")
+    assert abs(one.stat().st_size - many.stat().st_size) < 10_000  # the same size on disk
+    assert _weight(Source(str(one), "one.yaml")) == one.stat().st_size + _DOCUMENT_WEIGHT
+    assert _weight(Source(str(many), "many.yaml")) == many.stat().st_size + 5000 * _DOCUMENT_WEIGHT
+    assert _weight(Source(str(many), "many.yaml")) > 100 * _weight(Source(str(one), "one.yaml"))
+    whole = Source(str(big_file), "everything.yaml")
+    parts = split_source(whole, 4)
+    assert len(parts) > 1
+    assert sum(_weight(p) for p in parts) == _weight(whole)
+    in_memory = Source(None, "many.yaml", many.read_bytes())
+    assert _weight(in_memory) == _weight(Source(str(many), "many.yaml"))
