@@ -146,3 +146,17 @@ def test_without_at_each_file_is_read_against_its_own_modification_time(run_cli,
     assert [(e["file"], e["time"]) for e in report["timeline"]] == [
         (str(early), "2026-12-03T04:05:00+00:00"), (str(late), "2026-12-03T04:25:00+00:00")]  # one timeline, in order
     assert report["at"] == "2026-12-03T04:30:00+00:00"  # the newest input
+
+
+def test_control_characters_of_events_are_escaped(run_cli, tmp_path):
+    """An event message (written by whatever runs in the cluster) cannot drive the terminal."""
+    events = (DATA / "events-wide.txt").read_text(encoding="utf-8")
+    hostile = events.replace("HTTP probe failed with statuscode: 500", "HTTP probe failed \x1b]0;owned\x07\x1b[2J: 500")
+    assert hostile != events
+    path = tmp_path / "events.txt"
+    path.write_text(hostile, encoding="utf-8")
+    for fmt in ("text", "markdown"):
+        r = run_cli("triage", str(path), "--at", AT, "-f", fmt)
+        assert r.code in (0, 1), r
+        assert "\x1b" not in r.out and "\x07" not in r.out, fmt
+        assert "\\x1b]0;owned\\x07" in r.out, fmt

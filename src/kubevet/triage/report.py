@@ -280,7 +280,7 @@ def markdown(t: Triage) -> str:
                                                           if p.kind != "unrecognised") or "nothing recognised"))
     if unparsed:
         out.append(f"- {len(unparsed)} lines not understood: " + ", ".join(f"`{u.loc}`" for u in unparsed[:30]))
-    return "\n".join(out) + "\n"
+    return printable_lines("\n".join(out)) + "\n"  # events and logs may hold control characters
 
 
 def _md(text: str) -> str:
