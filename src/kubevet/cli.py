@@ -459,14 +459,17 @@ def _run_scan(args: argparse.Namespace) -> int:
 
 
 def _report_errors(result, allow_no_objects: bool) -> None:
-    """On stderr: each rule crash, each unreadable input, and an empty scan."""
+    """On stderr: each rule crash, each unreadable input, and an empty scan (file names and
+    messages with their control characters escaped: a file of a pull request may be named so)."""
+    from kubevet.output.escape import printable
+
     for crash in result.crashes:
-        print(f"kubevet: internal error (a bug in kubevet; please report it at {ISSUES_URL}): {crash}", file=sys.stderr)
+        print(f"kubevet: internal error (a bug in kubevet; please report it at {ISSUES_URL}): {printable(str(crash))}", file=sys.stderr)
     if result.input_errors:
         n = len(result.input_errors)
         print(f"kubevet: error: {n} input{'s' if n != 1 else ''} could not be read or parsed:", file=sys.stderr)
         for error in result.input_errors:
-            print(f"  {error}", file=sys.stderr)
+            print(f"  {printable(str(error))}", file=sys.stderr)
     if result.objects == 0 and not result.empty_lists and not allow_no_objects:
         print("kubevet: error: no Kubernetes objects found in the input; nothing was checked", file=sys.stderr)
 

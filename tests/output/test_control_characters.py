@@ -83,3 +83,12 @@ def test_rbac_report(run_cli, tmp_path):
     r = run_cli("rbac", str(path))
     assert r.code == 0, r
     _clean(r.out)
+
+
+def test_stderr_names_a_file_with_its_escapes(run_cli, tmp_path):
+    """A file of a pull request named with an escape sequence, unreadable: its stderr line too."""
+    (tmp_path / "bad\x1b[31mname.yaml").write_text("a: [\n")
+    r = run_cli("scan", "--no-config", str(tmp_path))
+    assert r.code == 2, r
+    assert "\x1b" not in r.err and "\x1b" not in r.out
+    assert "bad\\x1b[31mname.yaml:1: YAML syntax error" in r.err
