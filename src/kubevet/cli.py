@@ -274,7 +274,9 @@ def _main(argv: list[str], prog: str) -> int:
             return _completion(args, parser)
         return _explain(args)
     except KubevetError as exc:
-        print(f"kubevet: error: {exc}", file=sys.stderr)
+        from kubevet.output.escape import printable_lines
+
+        print(printable_lines(f"kubevet: error: {exc}"), file=sys.stderr)  # it may name a file of a pull request
         return exc.exit_code
     except KeyboardInterrupt:
         print("kubevet: interrupted", file=sys.stderr)

@@ -207,7 +207,7 @@ def run(paths: Sequence[str], context: Sequence[str], fmt: str) -> int:
     problems.extend(context_problems)
     for p in problems:
         where = f"{p.file}:{p.line}" if p.line else p.file
-        print(f"kubevet: error: {where}: {p.message}", file=sys.stderr)
+        print(printable_lines(f"kubevet: error: {where}: {p.message}"), file=sys.stderr)
     if not scanned:
         print("kubevet: error: no Kubernetes objects found in the input", file=sys.stderr)
     accounts = build(objects)

@@ -92,3 +92,12 @@ def test_stderr_names_a_file_with_its_escapes(run_cli, tmp_path):
     assert r.code == 2, r
     assert "\x1b" not in r.err and "\x1b" not in r.out
     assert "bad\\x1b[31mname.yaml:1: YAML syntax error" in r.err
+
+
+def test_an_error_message_naming_a_file_escapes_it(run_cli, tmp_path):
+    (tmp_path / "rbac\x1b]0;x\x07.yaml").write_text("a: [\n")
+    for argv in (["scan", "--config", str(tmp_path / "no\x1b[2Jsuch.yaml"), str(tmp_path)], ["rbac", str(tmp_path)]):
+        r = run_cli(*argv)
+        assert r.code == 2, r
+        assert "\x1b" not in r.err and "\x07" not in r.err, r.err
+        assert "\\x1b" in r.err

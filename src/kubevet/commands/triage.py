@@ -31,6 +31,7 @@ def register(sub) -> None:
 def run(args) -> int:
     import sys
 
+    from kubevet.output.escape import printable_lines
     from kubevet.triage import report, times
     from kubevet.triage.run import triage
 
@@ -42,7 +43,7 @@ def run(args) -> int:
     result = triage(list(args.paths), at=at, manifests=args.manifests, namespace=args.namespace)
     for i in result.inputs:
         if i.error:
-            print(f"kubevet: error: {i.name}: {i.error}", file=sys.stderr)
+            print(printable_lines(f"kubevet: error: {i.name}: {i.error}"), file=sys.stderr)
     out = report.FORMATS[args.format](result)
     if args.output and args.output != "-":
         try:

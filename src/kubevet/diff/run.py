@@ -14,6 +14,7 @@ from kubevet.diff.sides import Side, SideSpec, key_text, load, load_live
 from kubevet.errors import UsageError
 from kubevet.findings import Severity
 from kubevet.loading.rendered import HelmOptions
+from kubevet.output.escape import printable_lines
 
 
 def load_config(args: argparse.Namespace):
@@ -171,6 +172,6 @@ def main(args: argparse.Namespace, command: str) -> int:
 
 def print_errors(errors: list[str], most: int = 20) -> None:
     for e in errors[:most]:
-        print(f"kubevet: error: {e}", file=sys.stderr)
+        print(printable_lines(f"kubevet: error: {e}"), file=sys.stderr)
     if len(errors) > most:
         print(f"kubevet: error: ... and {len(errors) - most} more (the reports list them all)", file=sys.stderr)
