@@ -81,3 +81,16 @@ def test_an_unhealthy_member_and_an_unreachable_one_are_errors():
     assert [(v.name, v.severity) for v in verdicts if v.member == sick.endpoint] == [("member-unhealthy", "error")]
     assert "RAFT NO LEADER" in next(v.message for v in verdicts if v.member == sick.endpoint)
     assert [(v.name, v.severity) for v in verdicts if v.member == down.endpoint] == [("member-unreachable", "error")]
+
+
+def test_names_from_the_servers_are_shown_escaped():
+    """A member name or message a server sends cannot drive the terminal (as manifests' names cannot)."""
+    from kubevet.etcd.report import status_text
+    from kubevet.etcd.status import ClusterStatus, MemberStatus
+
+    evil = MemberStatus(endpoint="https://127.0.0.1:2379", id=7, name="m1\x1b[2J\x07", error="refused\x1b]0;owned\x07")
+    text = status_text(ClusterStatus([evil], [], []), [])
+    assert "\x1b" not in text and "\x07" not in text
+    assert "m1\\x1b[2J\\x07" in text
+    header, row = text.splitlines()[:2]
+    assert row.index("unreachable") == header.index("ROLE")  # columns still line up

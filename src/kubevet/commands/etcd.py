@@ -138,7 +138,9 @@ def _defrag(args) -> int:
     )
 
     def progress(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+        from kubevet.output.escape import printable
+
+        print(printable(line), file=sys.stderr, flush=True)  # member names come from the servers
 
     def confirm(plan) -> bool:
         if args.yes:

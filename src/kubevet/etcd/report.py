@@ -7,6 +7,7 @@ import json
 from kubevet.etcd.defrag import Report
 from kubevet.etcd.status import ClusterStatus, hex_id, role
 from kubevet.etcd.verdicts import Thresholds, Verdict
+from kubevet.output.escape import printable, printable_lines
 
 
 def size(n: int | None) -> str:
@@ -31,12 +32,12 @@ def status_text(cs: ClusterStatus, verdicts: list[Verdict]) -> str:
     rows = []
     for m in cs.members:
         if not m.reachable:
-            rows.append([m.endpoint, hex_id(m.id) if m.id else "-", m.name or "-", "-", "unreachable"]
+            rows.append([printable(m.endpoint), hex_id(m.id) if m.id else "-", printable(m.name or "-"), "-", "unreachable"]
                         + ["-"] * (len(head) - 5))
             continue
         q = m.quota_ratio
         rows.append([
-            m.endpoint, hex_id(m.id), m.name or "-", m.version, role(m), str(m.raft_term), str(m.raft_index),
+            printable(m.endpoint), hex_id(m.id), printable(m.name or "-"), printable(m.version), role(m), str(m.raft_term), str(m.raft_index),
             str(m.applied_index), str(m.lag), size(m.db_size), size(m.db_in_use), size(m.free_bytes),
             f"{m.free_ratio:.0%}", "-" if q is None else f"{q:.1%}", ",".join(m.alarms) or "-",
             "healthy" if m.healthy else "UNHEALTHY", ms(m.metrics.commit_p99), ms(m.metrics.fsync_p99),
@@ -52,7 +53,7 @@ def status_text(cs: ClusterStatus, verdicts: list[Verdict]) -> str:
     else:
         lines.append("")
         lines.append("no findings: every member healthy")
-    return "\n".join(lines)
+    return printable_lines("\n".join(lines))  # names and messages come from the servers
 
 
 def status_json(cs: ClusterStatus, verdicts: list[Verdict], th: Thresholds, exit_code: int) -> str:
@@ -79,7 +80,7 @@ def defrag_text(report: Report) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     lines.append(f"reclaimed {size(report.reclaimed)} ({report.reclaimed} bytes) in {report.seconds:.1f}s")
-    return "\n".join(lines)
+    return printable_lines("\n".join(lines))  # names and messages come from the servers
 
 
 def defrag_json(report: Report) -> str:
