@@ -159,7 +159,7 @@ def test_the_incident_deployment_is_refused_with_kubevets_message(control_plane,
     assert done.returncode != 0
     assert f"{DENIED} {judged}/{broken['metadata']['name']}:" in done.stderr
     # one line per cause, as kubevet scan reports it: the container's missing resources
-    assert "GRP001 resources-unset at spec.template.spec.containers[name=catalog]" in done.stderr, done.stderr
+    assert "GRP001 resources-unset (RES001, RES002, RES003) at spec.template.spec.containers[name=catalog]" in done.stderr, done.stderr
     assert "no memory limit" in done.stderr
     assert "(fix: " in done.stderr
     missing = kubectl(control_plane, "-n", judged, "get", "deployment", broken["metadata"]["name"], check=False)

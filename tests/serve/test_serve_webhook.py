@@ -353,10 +353,10 @@ def test_a_new_namespace_is_admitted_with_what_it_cannot_hold_yet_as_warnings(st
     assert out["response"]["allowed"] is True, out
     # the two directions without a default-deny policy are one cause (kubevet.groups)
     assert sorted(w.split(":")[0] for w in out["response"]["warnings"]) == [
-        "GRP005 network-isolation-missing", "NSG001 namespace-quota-missing", "NSG002 namespace-limitrange-missing"]
+        "GRP005 network-isolation-missing (NET001)", "NSG001 namespace-quota-missing", "NSG002 namespace-limitrange-missing"]
     assert all(w.endswith(later) for w in out["response"]["warnings"])
     assert out["response"]["warnings"][0].startswith(
-        "GRP005 network-isolation-missing: metadata.name: namespace 'demo' is not isolated: "
+        "GRP005 network-isolation-missing (NET001): metadata.name: namespace 'demo' is not isolated: "
         "no default-deny NetworkPolicy (Egress and Ingress)")
     labelled = {**namespace, "metadata": {"name": "demo", "labels": {"team": "shop"}}}
     out = server.review(admission_review("UPDATE", labelled, namespace))["response"]
@@ -424,9 +424,10 @@ def test_a_denial_names_each_cause_once(start):
     assert out["allowed"] is False
     message = out["status"]["message"]
     assert message.startswith("kubevet denied Deployment shop/web: ")
-    assert "GRP001 resources-unset at spec.template.spec.containers[name=app]: container 'app' has incomplete resources: " \
+    assert "GRP001 resources-unset (RES001, RES002, RES003) at spec.template.spec.containers[name=app]: " \
+           "container 'app' has incomplete resources: " \
            "no CPU request, no memory request, no memory limit" in message
-    assert "GRP002 security-context-unset at spec.template.spec.containers[name=app]" in message
+    assert "GRP002 security-context-unset (" in message
     assert "(fix: Give the container a `resources:` block" in message
-    assert "RES001" not in message and "cpu-request-missing" not in message
+    assert "cpu-request-missing" not in message
     assert message.count("resources-unset") == 1

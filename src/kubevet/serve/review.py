@@ -183,7 +183,7 @@ def review(body: Any, judge: Judge, settings: ServeSettings, context=None) -> Ve
     order = {id(f): i for i, f in enumerate(warned)}  # the judge's order, by each one's first member
     joined = sorted(((f, note) for note, fs in by_note.items() for f in group(fs)),
                     key=lambda pair: min(order[id(m)] for m in (pair[0].members or (pair[0],))))
-    warnings = [f"{f.code} {f.rule}: {_where(f)}: {f.message}{note}" for f, note in joined]
+    warnings = [f"{_named(f)}: {_where(f)}: {f.message}{note}" for f, note in joined]
     for crash in found.crashes:
         policy = "allowed (fail-open)" if settings.on_rule_error == "allow" else "denied (fail-closed)"
         warnings.insert(0, f"kubevet internal error, {policy}: {crash}")
@@ -246,6 +246,16 @@ def _where(f: Finding) -> str:
     return f.named_path or format_path(f.path) or "(object)"
 
 
+def _named(f: Finding) -> str:
+    """``RES001 cpu-request-missing``; for findings of one cause joined, the group and the
+    codes of its rules (``GRP001 resources-unset (RES001, RES002, RES003)``), which a
+    suppression or a --select may name."""
+    if not f.members:
+        return f"{f.code} {f.rule}"
+    codes = sorted({m.code for m in f.members})
+    return f"{f.code} {f.rule} ({', '.join(codes)})"
+
+
 def _denial_message(v: Verdict, denials: list[Finding], crashes: list[str]) -> str:
     what = f"{v.kind} {v.namespace + '/' if v.namespace else ''}{v.name or '<unnamed>'}"
     parts = []
@@ -253,7 +263,7 @@ def _denial_message(v: Verdict, denials: list[Finding], crashes: list[str]) -> s
         from kubevet.rules import lookup_named
 
         fix = lookup_named(f.rule).help
-        parts.append(f"{f.code} {f.rule} at {_where(f)}: {f.message}" + (f" (fix: {fix})" if fix else ""))
+        parts.append(f"{_named(f)} at {_where(f)}: {f.message}" + (f" (fix: {fix})" if fix else ""))
     if len(denials) > MAX_DENIALS_LISTED:
         parts.append(f"and {len(denials) - MAX_DENIALS_LISTED} more (kubevet scan lists them all)")
     if not denials and crashes:
