@@ -331,3 +331,22 @@ def test_a_service_type_of_the_wrong_type_is_read_past(kubevet, write, tmp_path)
     svc = "apiVersion: v1\nkind: Service\nmetadata: {name: e, namespace: shop}\nspec: {type: %s, externalName: db.example.com}\n"
     code, _, err = kubevet("diff", "--no-findings", write(tmp_path / "old.yaml", svc % "ExternalName"), write(tmp_path / "new.yaml", svc % "[]"))
     assert code in (0, 1) and "internal error" not in err, err
+
+
+def test_new_findings_of_one_cause_are_shown_as_one(run_cli):
+    """As kubevet scan reports them (kubevet.groups): the text, Markdown and SARIF reports
+    join the new findings of one cause; the JSON report keeps each rule's, marked new."""
+    import json
+    import os
+
+    pair = os.path.join(os.path.dirname(__file__), "pairs", "resources-removed")
+    old, new = os.path.join(pair, "old.yaml"), os.path.join(pair, "new.yaml")
+    text = run_cli("diff", old, new).out
+    assert "Findings of NEW: 1 new (2 rule findings, joined by cause)" in text
+    assert text.count("resources-unset") == 1 and "memory-limit-missing" not in text
+    markdown = run_cli("diff", old, new, "-f", "markdown").out
+    assert "`resources-unset`" in markdown and "`memory-limit-missing`" not in markdown
+    sarif = json.loads(run_cli("diff", old, new, "-f", "sarif").out)
+    assert "GRP001" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    report = json.loads(run_cli("diff", old, new, "-f", "json").out)
+    assert {f["rule"] for f in report["findings"] if f["new"]} == {"memory-limit-missing", "cpu-limit-missing"}

@@ -41,6 +41,13 @@ class MarkedFindings:
     def new(self) -> list[Finding]:
         return [f for f, is_new in self.findings if is_new and not f.suppressed]
 
+    @property
+    def new_by_cause(self) -> list[Finding]:
+        """The new findings as a report shows them: those of one cause joined (kubevet.groups)."""
+        from kubevet.groups import group
+
+        return group(self.new)
+
 
 def identity(f: Finding, release_namespace: str) -> tuple:
     """What identifies a finding across the two sides (not its file or line): the shape of

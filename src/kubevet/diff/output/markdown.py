@@ -45,7 +45,7 @@ def render(report, limit: int = 60000) -> str:
         head.append("")
         head.append("| changed | added | removed | unchanged | risks | new findings |")
         head.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
-        new = len(report.findings.new) if report.findings is not None else "-"
+        new = len(report.findings.new_by_cause) if report.findings is not None else "-"
         head.append(f"| {counts[CHANGED]} | {counts[ADDED]} | {counts[REMOVED]} | {counts['unchanged']} | {len(report.risks)} | {new} |")
     budget = limit - 400 - sum(len(line) + 1 for line in head)  # room for the tables and the notes of what was cut
     if report.risks:
@@ -67,7 +67,7 @@ def render(report, limit: int = 60000) -> str:
         head.append("")
         head.append("**New findings**")
         head.append("")
-        new = report.findings.new
+        new = report.findings.new_by_cause
         for i, f in enumerate(new):
             row = f"- {f.severity} `{f.rule}` {_cell(f.message)} ({_cell(str(f.obj))}, `{_cell(f.file)}:{f.line}`)"
             if len(row) + 1 > budget * 0.7:

@@ -51,7 +51,7 @@ def render(report) -> str:
                         "locations": [_location(r.file, r.line, r.object)],
                         "properties": {"class": r.risk_class, "side": r.side, "hint": r.hint}})
     if report.findings is not None:
-        for f in report.findings.new:
+        for f in report.findings.new_by_cause:
             i = rule_index(f.code, lambda f=f: {"id": f.code, "name": f.rule, "shortDescription": {"text": f.rule}})
             results.append({"ruleId": f.code, "ruleIndex": i, "level": _LEVEL[f.severity],
                             "message": {"text": f"{f.message} [{f.obj}]"},

@@ -57,11 +57,12 @@ def render(report, color: bool = False) -> str:
         lines.append("")
         lines.append("No risky changes.")
     if report.findings is not None:
-        new = [(f, n) for f, n in report.findings.findings if n and not f.suppressed]
+        new = report.findings.new_by_cause
         existing = sum(1 for f, n in report.findings.findings if not n and not f.suppressed)
         lines.append("")
-        lines.append(paint(f"Findings of NEW: {len(new)} new, {existing} existing, {report.findings.fixed} fixed", "bold"))
-        for f, _ in new:
+        joined = f" ({len(report.findings.new)} rule findings, joined by cause)" if len(new) != len(report.findings.new) else ""
+        lines.append(paint(f"Findings of NEW: {len(new)} new{joined}, {existing} existing, {report.findings.fixed} fixed", "bold"))
+        for f in new:
             sev = str(f.severity)
             where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
             lines.append(f"  {where}  {paint(f'{sev:<7}', sev)} {f.rule:<32} {f.message}  [{f.obj}] (new)")
