@@ -152,3 +152,19 @@ def test_a_one_member_cluster_needs_allow_quorum_loss(plain):
     assert r.json()["steps"][0]["outcome"] == "skipped"
     ok = kubevet("defrag", *flags, "--allow-quorum-loss")
     assert ok.code == 0 and ok.json()["steps"][0]["reclaimedBytes"] > 2 * 1024 * 1024, ok
+
+
+@pytest.mark.parametrize("error", [
+    "Server disconnected without sending a response.",  # it closed before answering
+    "[Errno 104] Connection reset by peer",  # it reset the connection (depends on timing)
+])
+def test_plain_http_to_a_tls_port_gets_the_same_hint_however_the_port_hangs_up(error):
+    """A TLS port spoken to in plain HTTP closes or resets, depending on how much it read:
+    the test above meets one or the other; both say the same."""
+    import httpx
+
+    from kubevet.etcd.client import _describe_transport
+
+    exc = httpx.RemoteProtocolError(error) if "disconnected" in error else httpx.ReadError(error)
+    said = _describe_transport(exc, "http://127.0.0.1:2379", 5)
+    assert "is it a TLS port? use https://" in said, said

@@ -86,6 +86,11 @@ def _describe_transport(exc: Exception, endpoint: str, timeout: float) -> str:
     if reset and endpoint.startswith("https://") and isinstance(exc, httpx.ConnectError):
         return ("TLS handshake failed (the connection was reset): the endpoint probably answers plain HTTP; "
                 "use http:// for it")
+    if reset and endpoint.startswith("http://"):
+        # a TLS port given plain HTTP either closes without answering or resets the
+        # connection, depending on how much of the request it had read: the same hint
+        return ("the connection was reset without an answer: the member went away, or is it a TLS port? "
+                "use https:// and the TLS flags (--cacert, --cert, --key)")
     if reset:
         return "the connection was reset (TLS mismatch, or the member went away)"
     return f"request failed: {text or type(exc).__name__}"
