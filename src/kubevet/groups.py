@@ -231,15 +231,6 @@ def lookup(name_or_code: str) -> Group | None:
     return None
 
 
-def expand(names: Iterable[str]) -> list[str]:
-    """Rule names with every group name replaced by its rules' names."""
-    out: list[str] = []
-    for name in names:
-        g = lookup(name)
-        out.extend(g.members if g is not None else [name])
-    return out
-
-
 _CONTAINER_NAMED = re.compile(r"^(.*?(?:containers|initContainers|ephemeralContainers)\[[^\]]*\])")
 
 
