@@ -160,8 +160,13 @@ class ScanResult:
 
 def summary(result: ScanResult) -> dict[str, Any]:
     """Unsuppressed findings per severity, worst first: {"error": 2, "warning": 0, "info": 1}."""
+    return severity_counts(result.findings)
+
+
+def severity_counts(findings: list[Finding]) -> dict[str, Any]:
+    """``summary`` of any findings (a report's, joined by cause)."""
     counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
-    for f in result.findings:
+    for f in findings:
         if not f.suppressed:
             counts[str(f.severity)] += 1
     return counts

@@ -123,17 +123,6 @@ def ordered(result: ScanResult, options: RenderOptions | None = None) -> list[Fi
     return sorted(result.findings, key=Finding.sort_key)
 
 
-def counts(findings: Sequence[Finding]) -> dict[str, int]:
-    """Unsuppressed findings per severity, worst first: {"error": 2, "warning": 0, "info": 1}."""
-    from kubevet.findings import Severity
-
-    out = {str(s): 0 for s in sorted(Severity, reverse=True)}
-    for f in findings:
-        if not f.suppressed:
-            out[str(f.severity)] += 1
-    return out
-
-
 def groups_used(findings: Sequence[Finding]) -> list:
     """The groups (kubevet.groups.Group) that joined some of the findings, by code."""
     from kubevet.groups import BY_NAME

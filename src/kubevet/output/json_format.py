@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubevet.findings import Finding, format_path
-from kubevet.output import RenderOptions, counts, groups_used, ordered, rule_url, tool_version
-from kubevet.result import ScanResult, summary
+from kubevet.output import RenderOptions, groups_used, ordered, rule_url, tool_version
+from kubevet.result import ScanResult, severity_counts, summary
 from kubevet.rules import Rule
 
 EXTENSION = "json"
@@ -71,7 +71,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
         "summary": {
             "files": result.sources,
             "objects": result.objects,
-            "findings": counts(findings),
+            "findings": severity_counts(findings),
             "ruleFindings": summary(result),
             "suppressed": sum(1 for f in findings if f.suppressed),
             "inputErrors": len(result.input_errors),

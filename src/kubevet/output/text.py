@@ -13,9 +13,9 @@ from itertools import groupby
 
 from kubevet.findings import Finding, Severity
 from kubevet.groups import ASSUMES, BY_NAME
-from kubevet.output import RenderOptions, counts, ordered
+from kubevet.output import RenderOptions, ordered
 from kubevet.output.hints import help_for
-from kubevet.result import ScanResult
+from kubevet.result import ScanResult, severity_counts
 from kubevet.rules import Rule
 
 EXTENSION = "txt"
@@ -71,7 +71,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
             out.append(f"  {_clean(s.file)}:{s.line}: {_clean(s.reason)}")
         out.append("")
 
-    by_severity = counts(findings)
+    by_severity = severity_counts(findings)
     total = sum(by_severity.values())
     scanned = f"{_count(result.objects, 'object')} in {_count(result.sources, 'file')}"
     if total:
