@@ -213,11 +213,11 @@ GROUP_OF: dict[str, Group] = {rule: g for g in GROUPS for rule in g.members}
 
 # defaults the message of a rule reported on its own takes for unset fields
 ASSUMES: dict[str, str] = {
-    "liveness-probe-aggressive": GROUPS[2].assumes,
+    "liveness-probe-aggressive": BY_NAME["probes-unsafe"].assumes,
     "privilege-escalation-allowed": "allowPrivilegeEscalation defaults to true.",
     "run-as-root": "the image's user, root unless the image names another.",
     "seccomp-profile-missing": "seccomp Unconfined unless the kubelet's seccompDefault is on.",
-    "service-account-token-automounted": GROUPS[3].assumes,
+    "service-account-token-automounted": BY_NAME["service-account-unset"].assumes,
     "cronjob-concurrency-unset": "concurrencyPolicy defaults to Allow.",
 }
 
