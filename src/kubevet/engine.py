@@ -18,7 +18,7 @@ from kubevet.config import Config
 from kubevet.errors import ConfigError
 from kubevet.findings import Finding
 from kubevet.groups import lookup as group_lookup
-from kubevet.k8s.index import namespace_of
+from kubevet.k8s.index import merged, namespace_of
 from kubevet.k8s.paths import named_path
 from kubevet.k8s.workloads import Workloads, parse_workload_kinds
 from kubevet.loading.positions import PositionIndex, field_positions
@@ -499,15 +499,7 @@ class PreparedContext:
 
         The context's lists are shared, not copied: only those the scan's objects join are
         (so that judging one object does not copy the whole index)."""
-        index = dict(self.by_kind)
-        copied: set = set()
-        for obj in objects:
-            for key in (obj.kind, (obj.kind, namespace_of(obj))):
-                if key not in copied:
-                    copied.add(key)
-                    index[key] = list(index.get(key, ()))
-                index[key].append(obj)
-        return index
+        return merged(self.by_kind, ((key, obj) for obj in objects for key in (obj.kind, (obj.kind, namespace_of(obj)))))
 
 
 def _without_judged_copies(retained: list[tuple[int, K8sObject]]) -> list[tuple[int, K8sObject]]:

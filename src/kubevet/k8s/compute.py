@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from kubevet.k8s.index import ObjectIndex, namespace_of
+from kubevet.k8s.index import ObjectIndex, merged, namespace_of
 from kubevet.k8s.quantity import parse_quantity, scaled_value
 from kubevet.k8s.relations import hpas_targeting
 from kubevet.k8s.workloads import Container, PodTemplate, containers
@@ -362,17 +362,8 @@ def namespace_workloads(ctx: ObjectIndex) -> dict[str, list[tuple[K8sObject, Pod
         by_namespace = prepared.memo["workloads-by-namespace"] = {}
         for obj, template in prepared.workload_objects(ctx.workloads):
             by_namespace.setdefault(namespace_of(obj), []).append((obj, template))
-    out = dict(by_namespace)
-    copied: set[str] = set()
-    for obj in own:
-        template = ctx.pod_template(obj)
-        if template is not None:
-            ns = namespace_of(obj)
-            if ns not in copied:
-                copied.add(ns)
-                out[ns] = list(out.get(ns, ()))
-            out[ns].append((obj, template))
-    return out
+    pod_template = ctx.pod_template
+    return merged(by_namespace, ((namespace_of(obj), (obj, t)) for obj in own if (t := pod_template(obj)) is not None))
 
 
 # --- amounts in words -------------------------------------------------------------------

@@ -10,7 +10,7 @@ options besides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 def namespace_of(obj: K8sObject) -> str:
     """The namespace an object lands in when applied without -n: its own or "default"."""
     return obj.namespace or "default"
+
+
+def merged(base: dict, additions: Iterable[tuple[Hashable, Any]]) -> dict:
+    """``base`` (a dict of lists) with each ``(key, value)`` appended to its key's list;
+    ``base`` and its lists are left as they are, and only the lists that get something
+    are copied (judging one object against a large prepared context copies little)."""
+    out = dict(base)
+    copied: set = set()
+    for key, value in additions:
+        if key not in copied:
+            copied.add(key)
+            out[key] = list(out.get(key, ()))
+        out[key].append(value)
+    return out
 
 
 class ObjectIndex:
