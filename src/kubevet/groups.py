@@ -58,7 +58,6 @@ class Group:
     assumes: str
     severity: Severity = Severity.ERROR  # the worst of its members' default severities
     why: str = ""
-    enabled: bool = True
     compose: Callable[[Group, Sequence[Finding], str], str] | None = field(default=None, compare=False)
 
     options: tuple = ()  # a group has a severity to configure, never options
