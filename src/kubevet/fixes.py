@@ -30,7 +30,6 @@ scanned manifests, the suggestions draw no finding of the rule they answer.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
@@ -56,6 +55,7 @@ from kubevet.k8s.compute import (
     quota_scoped,
 )
 from kubevet.k8s.index import ObjectIndex, namespace_of
+from kubevet.k8s.names import label_problem, subdomain_problem
 from kubevet.k8s.quantity import parse_quantity
 from kubevet.k8s.workloads import Workloads, containers, parse_workload_kinds
 from kubevet.loading.reader import read_source
@@ -157,15 +157,11 @@ def write(directory: str, suggestions: Sequence[Suggestion]) -> tuple[list[str],
     return written, refused
 
 
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
 def _unsafe(s: Suggestion) -> str | None:
     """Why a suggestion's file may not be written, or None."""
-    if not (isinstance(s.namespace, str) and len(s.namespace) <= 63 and _LABEL.fullmatch(s.namespace)):
+    if not isinstance(s.namespace, str) or label_problem(s.namespace):
         return "the namespace is not a valid Kubernetes namespace name (a DNS-1123 label); no file written"
-    if not (isinstance(s.name, str) and len(s.name) <= 253 and _SUBDOMAIN.fullmatch(s.name)):
+    if not isinstance(s.name, str) or subdomain_problem(s.name):
         return "the name is not a valid Kubernetes name (a DNS-1123 subdomain); no file written"
     return None
 

@@ -1,15 +1,13 @@
 import re
 
 from kubevet.findings import Finding
+from kubevet.k8s.names import label_problem, subdomain_problem
 from kubevet.k8s.namespaces import cluster_scoped
 from kubevet.k8s.quantity import parse_quantity
 from kubevet.k8s.workloads import containers
 from kubevet.rules._base import rule
 
 # k8s.io/apimachinery/pkg/util/validation
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_DNS1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _QUALIFIED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _IANA = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
 ANNOTATIONS_MAX = 256 * 1024
@@ -25,35 +23,17 @@ _TEMPLATE_ALWAYS = {("apps", k) for k in ("Deployment", "ReplicaSet", "DaemonSet
 _TEMPLATE_NOT_ALWAYS = {("batch", "Job"), ("batch", "CronJob")}
 
 
-def _label_problem(value: str, max_len: int = 63, dns1035: bool = False) -> str | None:
-    if len(value) > max_len:
-        return f"at most {max_len} characters (it has {len(value)})"
-    if dns1035 and not _DNS1035.match(value):
-        return "a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit"
-    if not dns1035 and not _LABEL.match(value):
-        return "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
-    return None
-
-
-def _subdomain_problem(value: str) -> str | None:
-    if len(value) > 253:
-        return f"at most 253 characters (it has {len(value)})"
-    if not _SUBDOMAIN.match(value):
-        return "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-    return None
-
-
 def _name_problem(obj, name: str) -> str | None:
     how = _NAME_AS.get((obj.group, obj.kind), "subdomain")
     if how == "label":
-        return _label_problem(name)
+        return label_problem(name)
     if how == "dns1035":
-        return _label_problem(name, dns1035=True)
+        return label_problem(name, dns1035=True)
     if how == "segment":
         if name in (".", "..") or "/" in name or "%" in name:
             return "a path segment: not '.' or '..', without '/' or '%'"
         return None
-    problem = _subdomain_problem(name)
+    problem = subdomain_problem(name)
     if problem is None and (obj.group, obj.kind) == ("batch", "CronJob") and len(name) > 52:
         return f"at most 52 characters for a CronJob, whose Jobs add 11 (it has {len(name)})"
     return problem
@@ -71,7 +51,7 @@ def _iana_problem(name: str) -> str | None:
 
 def _qualified_key_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or _subdomain_problem(prefix)):
+    if slash and (not prefix or subdomain_problem(prefix)):
         return "its prefix before '/' must be a DNS-1123 subdomain"
     if not name or len(name) > 63 or not _QUALIFIED.match(name):
         return "its name must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
@@ -277,7 +257,7 @@ def _metadata(obj, ctx):
     namespace = meta.get("namespace")
     # the API server ignores the namespace of a cluster-scoped object
     if isinstance(namespace, str) and namespace and not cluster_scoped(obj):
-        problem = _label_problem(namespace)
+        problem = label_problem(namespace)
         if problem:
             yield Finding(f"metadata.namespace {namespace!r} must be {problem}", ("metadata", "namespace"))
     yield from _annotations(meta, ("metadata",))
@@ -332,7 +312,7 @@ def _service_account_names(template):
     for key in ("serviceAccountName", "serviceAccount"):
         account = template.spec.get(key)
         if isinstance(account, str) and account:
-            problem = _subdomain_problem(account)
+            problem = subdomain_problem(account)
             if problem:
                 yield Finding(f"{key} {account!r} must be {problem}", (*template.spec_path, key))
 
@@ -357,7 +337,7 @@ def _volumes(template, volume_names: set[str]):
         vname = volume.get("name") if isinstance(volume, dict) else None
         if not isinstance(vname, str):
             continue
-        problem = _label_problem(vname)
+        problem = label_problem(vname)
         if problem:
             yield Finding(f"volume name {vname!r} must be {problem}", (*base, "volumes", i, "name"))
         if vname in volume_names:
@@ -369,7 +349,7 @@ def _container_name(c, seen: dict[str, str]):
     name = c.data.get("name")
     if not isinstance(name, str) or not name:
         return
-    problem = _label_problem(name)
+    problem = label_problem(name)
     if problem:
         yield Finding(f"container name {name!r} must be {problem}", (*c.path, "name"))
     if name in seen:
@@ -459,7 +439,7 @@ def _subjects(subjects):
         if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
             continue
         name = subject.get("name")
-        problem = _subdomain_problem(name) if isinstance(name, str) and name else None
+        problem = subdomain_problem(name) if isinstance(name, str) and name else None
         if problem:
             yield Finding(f"subjects[{i}].name {name!r} must be {problem}", ("subjects", i, "name"))
 
@@ -481,7 +461,7 @@ def _service(spec):
         if len(ports) > 1 and not name:
             yield Finding("a Service with several ports must name each of them", ("spec", "ports", i))
         elif isinstance(name, str) and name:
-            problem = _label_problem(name)
+            problem = label_problem(name)
             if problem:
                 yield Finding(f"port name {name!r} must be {problem}", ("spec", "ports", i, "name"))
             if name in names:
