@@ -7,13 +7,13 @@ and messages are shown escaped, so that a crafted manifest cannot drive the term
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from itertools import groupby
 
 from kubevet.findings import Finding, Severity
 from kubevet.groups import ASSUMES, BY_NAME
 from kubevet.output import RenderOptions, ordered
+from kubevet.output.escape import printable
 from kubevet.output.hints import help_for
 from kubevet.result import ScanResult, severity_counts
 from kubevet.rules import Rule
@@ -22,12 +22,7 @@ EXTENSION = "txt"
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PLURAL = {"error": "errors", "warning": "warnings", "info": "info"}
-
-
-def _clean(text: str) -> str:
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -48,15 +43,15 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     shown = [f for f in findings if not f.suppressed]
     width = max([28, *(len(f.rule) for f in shown)])  # the rule column fits the longest name
     for file, group in groupby(shown, key=lambda f: f.file):
-        out.append(paint(_clean(file) or "<input>", _BOLD))
+        out.append(paint(printable(file) or "<input>", _BOLD))
         helped: set[tuple[str, str]] = set()
         for f in group:
             out.append(_line(f, paint, width))
             if options.verbose:
                 for m in f.members:  # the rules' own findings, under their group's
-                    out.append(paint(f"{'':12}- {m.rule} ({m.severity}): {_clean(m.message)}", _DIM))
+                    out.append(paint(f"{'':12}- {m.rule} ({m.severity}): {printable(m.message)}", _DIM))
             if f.origin:
-                out.append(paint(f"{'':12}from: {_clean(f.origin)}", _DIM))
+                out.append(paint(f"{'':12}from: {printable(f.origin)}", _DIM))
             help_text = help_for(f, helps)  # the rule's, or its cause's (file-unreadable)
             if (f.code, help_text) not in helped:  # a help, and the defaults it assumes, once per file
                 helped.add((f.code, help_text))
@@ -68,7 +63,7 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
     if options.verbose and result.skipped:
         out.append(paint("Skipped (not Kubernetes objects, or not regular files):", _BOLD))
         for s in result.skipped:
-            out.append(f"  {_clean(s.file)}:{s.line}: {_clean(s.reason)}")
+            out.append(f"  {printable(s.file)}:{s.line}: {printable(s.reason)}")
         out.append("")
 
     by_severity = severity_counts(findings)
@@ -95,5 +90,5 @@ def render(result: ScanResult, rules: Sequence[Rule], options: RenderOptions) ->
 def _line(f: Finding, paint, width: int) -> str:
     where = f"{f.line}:{f.column}" if f.line and f.column else str(f.line) if f.line else "-"
     sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
-    obj = f"  [{_clean(str(f.obj))}]" if f.obj else ""
-    return f"  {where:<9} {sev} {f.rule:<{width}} {_clean(f.message)}{obj}"
+    obj = f"  [{printable(str(f.obj))}]" if f.obj else ""
+    return f"  {where:<9} {sev} {f.rule:<{width}} {printable(f.message)}{obj}"
